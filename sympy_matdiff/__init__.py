@@ -1,0 +1,27 @@
+"""sympy_matdiff: matrix calculus in SymPy by differentials.
+
+Take the differential of a matrix expression with a handful of identities
+(the seed's equations (1)-(27), declared in :mod:`sympy_matdiff.rules`), then
+read the derivative off it.
+
+>>> from sympy import MatrixSymbol, Trace
+>>> from sympy_matdiff import d
+>>> A, X, B = (MatrixSymbol('A', 2, 3), MatrixSymbol('X', 3, 4),
+...            MatrixSymbol('B', 4, 2))
+>>> d(Trace(A*X*B), X)
+Trace(A*dX*B)
+"""
+from .differentials import Differential, ScalarDifferential, d
+from .errors import (IdentificationError, MatrixCalculusError, NoRuleError,
+                     NotASymbolError, NotSquareError, ScalarDerivativeError)
+from .expressions import Adjugate, adj, prime, scalar_function
+from .rules import RULES, Rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "d", "Differential", "ScalarDifferential", "Adjugate", "adj",
+    "scalar_function", "prime", "RULES", "Rule",
+    "MatrixCalculusError", "NoRuleError", "NotASymbolError", "NotSquareError",
+    "ScalarDerivativeError", "IdentificationError",
+]

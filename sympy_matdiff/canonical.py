@@ -1,0 +1,258 @@
+"""The canonical form of a differential.
+
+A differential is linear in the differential atoms ``dX``.  Its canonical
+form is a sum of terms ``c * m``: ``c`` a scalar free of differentials
+("constants pulled out"), ``m`` a monomial with one differential.  Terms equal
+by the trace and transpose identities are merged, and each merged term is
+written in its cheapest form, as in ``sympy/simplify/fu.py``: the candidates
+are the monomial itself and, for a 1x1 monomial, its transpose
+(``x^T y = y^T x``); the cost prefers an untransposed differential, then fewer
+transposes, then a shorter expression.
+
+The merge key of a scalar term is its *trace form*: the G with
+``term = tr(G dX)``.  That is also the derivative in numerator layout, which
+is why :func:`trace_form` is public.
+
+>>> from sympy import MatrixSymbol, Trace
+>>> from sympy_matdiff import Differential
+>>> from sympy_matdiff.canonical import canonical, trace_form
+>>> x = MatrixSymbol('x', 3, 1)
+>>> dx = Differential(x)
+>>> canonical(dx.T*x + x.T*dx, x.T*x)
+2*x.T*dx
+>>> trace_form(Trace(dx.T*x))
+(dx, x.T)
+"""
+from itertools import product as cartesian
+
+from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd,
+                   MatMul, Mul, S, Trace, Transpose, ZeroMatrix, default_sort_key,
+                   transpose)
+from sympy.matrices.expressions.hadamard import \
+    canonicalize as hadamard_canonicalize
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from .differentials import DIFFERENTIALS, ScalarDifferential, zero_like
+
+
+def has_differential(e):
+    return getattr(e, "has", None) is not None and e.has(*DIFFERENTIALS)
+
+
+def _is_matrix(e):
+    return bool(getattr(e, "is_Matrix", False))
+
+
+def _split_matrix_coeff(m):
+    """``(c, rest)`` with m = c*rest and c a scalar free of differentials."""
+    if isinstance(m, MatMul):
+        scalars = [a for a in m.args if not a.is_Matrix and not has_differential(a)]
+        if scalars:
+            rest = [a for a in m.args if a.is_Matrix or has_differential(a)]
+            return Mul(*scalars), _mat(rest)
+    return S.One, m
+
+
+def _mat(factors):
+    return factors[0] if len(factors) == 1 else MatMul(*factors, evaluate=True)
+
+
+def _build(node, pieces):
+    if isinstance(node, MatMul):
+        return MatMul(*pieces, evaluate=True)
+    if isinstance(node, Mul):
+        return Mul(*pieces)
+    if isinstance(node, HadamardProduct):
+        # SymPy's own canonical order, so results == SymPy-built sums
+        return hadamard_canonicalize(HadamardProduct(*pieces))
+    return node.func(*pieces)
+
+
+def expand_terms(e):
+    """``e`` as a list of ``(coefficient, monomial)``.
+
+    Products, traces, transposes and entries are distributed over the sums
+    that contain differentials; constant parts are left alone.  A constant
+    term has monomial ``None``.
+    """
+    if not has_differential(e):
+        return [(e, None)]
+    if isinstance(e, DIFFERENTIALS):
+        return [(S.One, e)]
+    if isinstance(e, (MatAdd, Add)):
+        return [t for a in e.args for t in expand_terms(a)]
+    if isinstance(e, (MatMul, Mul, HadamardProduct, KroneckerProduct)):
+        out = []
+        for combo in cartesian(*(expand_terms(a) for a in e.args)):
+            coeff, pieces = S.One, []
+            for c, m in combo:
+                if m is None and not _is_matrix(c):
+                    coeff *= c
+                    continue
+                if m is None:
+                    c, m = _split_matrix_coeff(c)
+                coeff *= c
+                pieces.append(m)
+            m = _build(e, pieces)
+            c, m = _split_matrix_coeff(m)
+            out.append((coeff * c, m))
+        return out
+    if isinstance(e, Transpose):
+        return [(c, transpose(m)) for c, m in expand_terms(e.arg)]
+    if isinstance(e, Trace):
+        return [(c, Trace(m)) for c, m in expand_terms(e.arg)]
+    if isinstance(e, MatrixElement):
+        return [(c, MatrixElement(m, *e.indices)) for c, m in
+                expand_terms(e.parent)]
+    return [(S.One, e)]
+
+
+def _is_zero(m):
+    if isinstance(m, ZeroMatrix) or m == 0:
+        return True
+    return isinstance(m, (HadamardProduct, KroneckerProduct, MatMul)) and any(
+        isinstance(a, ZeroMatrix) for a in m.args)
+
+
+# --- trace forms -----------------------------------------------------------
+
+def trace_form(m):
+    """``(dX, G)`` with the scalar monomial ``m = tr(G dX)``, or ``None``.
+
+    ``m`` is a trace, a 1x1 matrix, or a scalar product, linear in one
+    differential.  Cyclic permutation, ``tr(A^T) = tr(A)`` and
+    ``tr(P (A o N)) = tr((P o A^T) N)`` bring the differential to the right.
+    """
+    if isinstance(m, ScalarDifferential):
+        return m, S.One
+    if isinstance(m, Trace):
+        return _trace_of(m.arg, None)
+    if _is_matrix(m) and m.shape == (1, 1):
+        return _trace_of(m, None)
+    if isinstance(m, Mul):
+        inner = [a for a in m.args if has_differential(a)]
+        if len(inner) == 1:
+            found = trace_form(inner[0])
+            if found:
+                rest = Mul(*[a for a in m.args if a is not inner[0]])
+                return found[0], _scale(rest, found[1])
+    return None
+
+
+def _scale(c, G):
+    return MatMul(c, G, evaluate=True) if _is_matrix(G) else c * G
+
+
+def _times(*factors):
+    factors = [f for f in factors if f is not None]
+    return _mat(factors) if factors else None
+
+
+def _trace_of(M, P):
+    """G with tr(P M) = tr(G dX), P = None meaning the identity."""
+    if isinstance(M, DIFFERENTIALS):
+        if isinstance(M, ScalarDifferential):
+            return None
+        return M, P if P is not None else Identity(M.shape[1])
+    if isinstance(M, Transpose):
+        return _trace_of(M.arg, None if P is None else transpose(P))
+    if isinstance(M, MatMul):
+        scalars = [a for a in M.args if not a.is_Matrix]
+        mats = [a for a in M.args if a.is_Matrix]
+        inside = [a for a in scalars if has_differential(a)]
+        if inside:  # tr(P s(dX) R) = s(dX) tr(P R)
+            found = trace_form(inside[0])
+            if not found or len(inside) > 1:
+                return None
+            rest = Mul(*[a for a in scalars if a is not inside[0]])
+            return found[0], _scale(rest * Trace(_times(P, *mats)), found[1])
+        coeff = Mul(*scalars)
+        ks = [i for i, a in enumerate(mats) if has_differential(a)]
+        if len(ks) != 1:
+            return None
+        k = ks[0]
+        found = _trace_of(mats[k], _times(*mats[k + 1:], P, *mats[:k]))
+        if found is None:
+            return None
+        return found[0], _scale(coeff, found[1]) if coeff != 1 else found[1]
+    if isinstance(M, HadamardProduct):
+        ks = [i for i, a in enumerate(M.args) if has_differential(a)]
+        if len(ks) != 1:
+            return None
+        others = [a for i, a in enumerate(M.args) if i != ks[0]]
+        A = others[0] if len(others) == 1 else HadamardProduct(*others)
+        Q = Identity(M.shape[1]) if P is None else P
+        return _trace_of(M.args[ks[0]], HadamardProduct(Q, transpose(A)))
+    return None
+
+
+# --- choosing the written form ---------------------------------------------
+
+def _transposed_differentials(m):
+    return sum(1 for t in m.atoms(Transpose) if isinstance(t.arg, DIFFERENTIALS))
+
+
+def cost(m):
+    """Untransposed differentials first, then fewer transposes, then length."""
+    return (_transposed_differentials(m), len(m.atoms(Transpose)), len(str(m)),
+            str(m))
+
+
+def fold_transposes(e):
+    """Write a sum of transposes as the transpose of a sum where that is shorter.
+
+    SymPy evaluates ``(W*x + b).T`` to ``b.T + x.T*W.T``; the seed writes the
+    former.
+    """
+    def fold(s):
+        flipped = MatAdd(*[transpose(t) for t in s.args], evaluate=True)
+        if len(flipped.atoms(Transpose)) + 1 < len(s.atoms(Transpose)):
+            return Transpose(flipped)
+        return s
+    return e.replace(lambda s: isinstance(s, MatAdd) and not has_differential(s),
+                     fold)
+
+
+def candidates(m):
+    """Equal ways to write a monomial: x^T y = y^T x, folded transposes."""
+    out = [m]
+    if isinstance(m, Trace) and m.arg.shape == (1, 1):
+        out.append(Trace(transpose(m.arg)))
+    elif _is_matrix(m) and m.shape == (1, 1):
+        out.append(transpose(m))
+    return out + [fold_transposes(c) for c in out]
+
+
+def _key(m):
+    if not _is_matrix(m) or m.shape == (1, 1):
+        found = trace_form(m)
+        if found is not None:
+            return ("tr",) + found
+    return ("as is", m)
+
+
+def canonical(expr, like):
+    """The canonical form of the differential ``expr`` of ``like``."""
+    groups = {}
+    for c, m in expand_terms(expr):
+        if m is None:
+            m, c = c, S.One   # a term free of differentials (second order)
+        if c == 0 or _is_zero(m):
+            continue
+        groups.setdefault(_key(m), []).append((c, m))
+    terms = []
+    for members in groups.values():
+        coeff = Add(*[c for c, _ in members])
+        if coeff == 0:
+            continue
+        best = min((cand for _, m in members for cand in candidates(m)),
+                   key=cost)
+        terms.append(_scale(coeff, best) if coeff != 1 else best)
+    if not terms:
+        return zero_like(like)
+    if all(_is_matrix(t) for t in terms):
+        # MatAdd(evaluate=True) would re-expand folded transposes; sorting
+        # as it does keeps results == to the same sum built by SymPy.
+        return terms[0] if len(terms) == 1 else MatAdd(
+            *sorted(terms, key=default_sort_key))
+    return Add(*[Trace(t) if _is_matrix(t) else t for t in terms])

@@ -1,0 +1,286 @@
+"""Differentials: the ``dX`` objects and the operator ``d``.
+
+``Differential(X)`` is the differential of ``X``: for a ``MatrixSymbol`` a
+matrix expression of X's shape, for a scalar a :class:`ScalarDifferential`.
+``d(expr)`` evaluates the differential of an expression by the identities
+declared in :mod:`sympy_matdiff.rules`, then brings it to the canonical form of
+:mod:`sympy_matdiff.canonical`.
+
+>>> from sympy import MatrixSymbol, Symbol, log, det
+>>> from sympy_matdiff import d
+>>> x, X = MatrixSymbol('x', 3, 1), MatrixSymbol('X', 3, 3)
+>>> d(X)
+dX
+>>> d(x.T*x)
+2*x.T*dx
+>>> d(log(det(X)))
+Trace(X**(-1)*dX)
+"""
+from sympy import (Basic, Expr, Function, ImmutableMatrix, MatrixBase,
+                   MatrixSymbol, Pow, S, Symbol, Trace, sympify)
+from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.pretty.stringpict import prettyForm
+
+from .errors import NoRuleError, NotASymbolError
+
+
+def _is_atom(arg):
+    return isinstance(arg, (Symbol, MatrixSymbol))
+
+
+class _DifferentialPrinting:
+    """Printers shared by the matrix and the scalar differential."""
+
+    def _sympystr(self, printer):
+        arg = printer._print(self.args[0])
+        return f"d{arg}" if _is_atom(self.args[0]) or \
+            isinstance(self.args[0], MatrixElement) else f"d({arg})"
+
+    def _latex(self, printer, exp=None):
+        arg = printer._print(self.args[0])
+        s = r"\mathrm{d}%s" % arg if _is_atom(self.args[0]) else \
+            r"\mathrm{d}\left(%s\right)" % arg
+        return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
+
+    def _pretty(self, printer):
+        form = printer._print(self.args[0])
+        if not _is_atom(self.args[0]):
+            form = prettyForm(*form.parens())
+        return prettyForm(*form.left("d"))
+
+
+class Differential(_DifferentialPrinting, MatrixExpr):
+    """The differential ``dX`` of a matrix ``X`` (unevaluated ``d(X)``).
+
+    ``Differential`` of a scalar gives a :class:`ScalarDifferential`.  Of a
+    symbol it is an independent variable (the direction ``dX``); of any other
+    expression it stands for ``d(expr)`` unevaluated, which ``doit()``
+    evaluates.  Substituting ``X -> g(Y)`` thus turns ``dX`` into ``d(g(Y))``,
+    which is the chain rule.
+
+    >>> from sympy import MatrixSymbol, Symbol, latex
+    >>> from sympy_matdiff import Differential
+    >>> n = Symbol('n')
+    >>> X, Y = MatrixSymbol('X', n, 2), MatrixSymbol('Y', 2, 2)
+    >>> dX = Differential(X)
+    >>> dX, dX.shape, latex(dX)
+    (dX, (n, 2), '\\\\mathrm{d}X')
+    >>> Differential(Y).subs(Y, 2*Y.T).doit()
+    2*dY.T
+    >>> Differential(Y).as_explicit()
+    Matrix([
+    [dY[0, 0], dY[0, 1]],
+    [dY[1, 0], dY[1, 1]]])
+    """
+
+    def __new__(cls, arg):
+        arg = sympify(arg)
+        if not arg.is_Matrix:
+            return ScalarDifferential(arg)
+        if isinstance(arg, MatrixBase):
+            arg = ImmutableMatrix(arg)
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _entry(self, i, j, **kwargs):
+        return ScalarDifferential(self.arg[i, j])
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if _is_atom(arg):
+            return Differential(arg)
+        return d(arg)
+
+    def _eval_derivative(self, x):
+        # A direction dX does not depend on the point X.
+        from sympy import ZeroMatrix
+        return ZeroMatrix(*self.shape)
+
+
+class ScalarDifferential(_DifferentialPrinting, Expr):
+    """The differential ``dx`` of a scalar (unevaluated ``d(x)``).
+
+    >>> from sympy import Symbol
+    >>> from sympy_matdiff import d
+    >>> t = Symbol('t')
+    >>> d(t), d(t**2)
+    (dt, 2*t*dt)
+    """
+
+    is_commutative = True
+
+    def __new__(cls, arg):
+        arg = sympify(arg)
+        if arg.is_Number:
+            return S.Zero
+        return Expr.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if _is_atom(arg) or isinstance(arg, MatrixElement):
+            return ScalarDifferential(arg)
+        return d(arg)
+
+    def _eval_derivative(self, x):
+        return S.Zero
+
+
+DIFFERENTIALS = (Differential, ScalarDifferential)
+
+
+def zero_like(expr):
+    """The zero of ``expr``'s shape: ``ZeroMatrix`` or ``0``."""
+    from sympy import ZeroMatrix
+    return ZeroMatrix(*expr.shape) if expr.is_Matrix else S.Zero
+
+
+class Context:
+    """Which symbols vary, and how a rule takes the differential of a part.
+
+    Rules call ``ctx.d(part)``; here that evaluates recursively.  A derivation
+    context can instead return ``Differential(part)`` unevaluated, so that the
+    same rule declarations show one step at a time.
+    """
+
+    def __init__(self, variables):
+        self.variables = frozenset(variables)
+        self._varies = {}
+        self._d = {}
+        self.used = []      # the rules applied, in order
+
+    def varies(self, expr):
+        """Does a variable occur in ``expr`` outside a differential?"""
+        if expr in self._varies:
+            return self._varies[expr]
+        if expr in self.variables:
+            out = True
+        elif isinstance(expr, DIFFERENTIALS) or not expr.args:
+            out = False
+        else:
+            out = any(self.varies(a) for a in expr.args)
+        self._varies[expr] = out
+        return out
+
+    def d(self, expr):
+        if expr not in self._d:
+            from .rules import rule_for
+            r = rule_for(expr, self)
+            self.used.append(r)
+            self._d[expr] = r.apply(expr, self)
+        return self._d[expr]
+
+
+def variables_of(expr):
+    """The symbols that vary in a total differential of ``expr``.
+
+    Every ``MatrixSymbol`` and every scalar ``Symbol`` that is not a dimension.
+    """
+    msyms = expr.atoms(MatrixSymbol)
+    dims = set().union(*(m.shape[0].free_symbols | m.shape[1].free_symbols
+                         for m in msyms)) if msyms else set()
+    scalars = {s for s in expr.free_symbols
+               if isinstance(s, Symbol) and s not in dims}
+    return msyms | scalars
+
+
+def _check_variable(v):
+    if isinstance(v, (Symbol, MatrixSymbol)):
+        return v
+    raise NotASymbolError(
+        f"cannot differentiate with respect to {v} ({type(v).__name__}): "
+        "wrt must be a Symbol or MatrixSymbol. To differentiate with respect "
+        f"to an expression, give it a name, e.g. Y = MatrixSymbol('Y', ...), "
+        "and substitute it.")
+
+
+def scalarize(expr):
+    """Write 1x1 matrices used as scalar arguments as traces (x = tr(x)).
+
+    SymPy builds ``exp(x.T*x)`` as a non-commutative object that cannot be
+    multiplied by a matrix; ``exp(tr(x.T*x))`` is the same number and can.
+    """
+    def bad(e):
+        return isinstance(e, (Function, Pow)) and not e.is_Matrix and any(
+            getattr(a, "is_Matrix", False) for a in e.args)
+
+    def fix(e):
+        args = []
+        for a in e.args:
+            if getattr(a, "is_Matrix", False):
+                if a.shape != (1, 1):
+                    raise NoRuleError(
+                        f"{e.func} is applied to the {a.shape[0]}x{a.shape[1]} "
+                        f"matrix {a}; a scalar function takes a scalar. For an "
+                        "element-wise function use X.applyfunc(f), for a "
+                        "generic function of a matrix use scalar_function().")
+                a = Trace(a)
+            args.append(a)
+        return e.func(*args)
+    if not isinstance(expr, Basic):
+        return expr
+    return expr.replace(bad, fix)
+
+
+def prepare(expr):
+    """``expr`` as the rules expect it, the same value in SymPy's classes.
+
+    1x1 matrices used as scalars become traces (:func:`scalarize`), and
+    SymPy's element-wise functions become :class:`~.expressions.Elementwise`,
+    which prints them as the seed does (``sigma(X)``).
+
+    >>> from sympy import Function, MatrixSymbol, exp
+    >>> from sympy_matdiff.differentials import prepare
+    >>> x = MatrixSymbol('x', 3, 1)
+    >>> prepare(exp(x.T*x)), prepare(x.applyfunc(Function('sigma')))
+    (exp(Trace(x.T*x)), sigma(x))
+    """
+    from .expressions import Elementwise
+    expr = sympify(expr)
+    if isinstance(expr, MatrixBase):
+        return ImmutableMatrix(expr)
+    return scalarize(expr).replace(
+        lambda e: type(e) is ElementwiseApplyFunction,
+        lambda e: Elementwise(*e.args))
+
+
+def d(expr, *wrt):
+    """The differential of ``expr``.
+
+    With ``wrt``, only those symbols vary (a partial differential); without,
+    every free ``MatrixSymbol`` and scalar ``Symbol`` does (the total
+    differential, eq. (24)-(27)).  The result is linear in the differentials
+    ``dX`` and in canonical form.
+
+    >>> from sympy import MatrixSymbol, Trace
+    >>> from sympy_matdiff import d
+    >>> A, X, B = (MatrixSymbol('A', 2, 3), MatrixSymbol('X', 3, 4),
+    ...            MatrixSymbol('B', 4, 2))
+    >>> d(Trace(A*X*B), X)
+    Trace(A*dX*B)
+    >>> X, Y = MatrixSymbol('X', 3, 3), MatrixSymbol('Y', 3, 3)
+    >>> d(Trace(X*Y))
+    Trace(dX*Y) + Trace(X*dY)
+    >>> d(Trace(X*Y), Y)
+    Trace(X*dY)
+    """
+    from .canonical import canonical
+    expr = prepare(expr)
+    variables = [_check_variable(v) for v in wrt] if wrt else variables_of(expr)
+    return canonical(Context(variables).d(expr), expr)
+
+
+__all__ = ["Differential", "ScalarDifferential", "d", "Context", "zero_like",
+           "variables_of", "scalarize", "prepare"]

@@ -1,0 +1,404 @@
+"""The differential identities, declared once.
+
+Each :class:`Rule` is a record of one identity of the seed
+(``shared/seed/matrix-calculus-via-differentials.md``): its equation number,
+a short name, the identity in LaTeX as the seed writes it, a justification,
+the expression classes it handles, and the function that applies it.  A rule
+applies *one step*: it writes ``d(expr)`` in terms of ``ctx.d(part)`` for the
+parts of ``expr``.  :func:`sympy_matdiff.d` evaluates ``ctx.d`` recursively;
+a derivation leaves it unevaluated to show the step.  The rule table in
+``docs/rules.md`` is generated from these records
+(``python -m sympy_matdiff.rule_table``).
+
+>>> from sympy import MatrixSymbol
+>>> from sympy_matdiff.differentials import Context
+>>> from sympy_matdiff.rules import rule_for
+>>> A, X = MatrixSymbol('A', 2, 3), MatrixSymbol('X', 3, 3)
+>>> r = rule_for(A*X, Context([X]))
+>>> r.eq, r.name
+('12', 'linear in one factor')
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from sympy import (Add, Basic, Determinant, Function, HadamardPower,
+                   HadamardProduct, Identity, ImmutableMatrix, Integer,
+                   Inverse, KroneckerProduct, MatAdd, MatMul, MatPow,
+                   MatrixBase, MatrixSymbol, Mul, Pow, S, Symbol, Trace,
+                   Transpose)
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from .differentials import Differential, zero_like
+from .errors import NoRuleError
+from .expressions import (Adjugate, Elementwise, FunctionGradient,
+                          ScalarFunction, lambda_derivative,
+                          require_square, scalar_partial)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One differential identity: what it says, why, and how to apply it."""
+
+    eq: str              # the seed's equation number(s), "" for none
+    name: str
+    identity: str        # LaTeX, as the seed writes it
+    why: str             # justification, shown in derivations and docs
+    on: tuple            # expression classes it handles
+    when: Callable       # (expr, ctx) -> bool, beyond the class
+    apply: Callable      # (expr, ctx) -> d(expr) in terms of ctx.d(parts)
+
+    def applies(self, expr, ctx):
+        return isinstance(expr, self.on) and self.when(expr, ctx)
+
+    @property
+    def citation(self):
+        return f"eq. ({self.eq})" if self.eq else self.name
+
+
+RULES = []
+
+
+def rule(eq, name, identity, why, on, when=None):
+    """Declare a rule: decorate the function that applies it."""
+    def declare(apply):
+        RULES.append(Rule(eq, name, identity, why, tuple(on),
+                          when or (lambda expr, ctx: True), apply))
+        return RULES[-1]
+    return declare
+
+
+def rule_for(expr, ctx):
+    """The first declared rule that applies to ``expr``."""
+    for r in RULES:
+        if r.applies(expr, ctx):
+            return r
+    raise NoRuleError(
+        f"no differential rule for {type(expr).__name__} (in {expr}). "
+        "Rewrite it with the supported constructs (see docs/rules.md), or "
+        "declare a rule for it in sympy_matdiff.rules.")
+
+
+# --- building blocks -------------------------------------------------------
+
+def as_scalar(e):
+    """A 1x1 matrix as a scalar, by x = tr(x)."""
+    return Trace(e) if getattr(e, "is_Matrix", False) else e
+
+
+def product(*factors):
+    """The product of scalars and matrices, without evaluating its parts."""
+    if any(getattr(f, "is_Matrix", False) for f in factors):
+        return MatMul(*factors, evaluate=True)
+    return Mul(*factors)
+
+
+def total(terms, like):
+    """The sum of ``terms``, a differential of ``like`` (scalar or matrix)."""
+    terms = list(terms)
+    if not terms:
+        return zero_like(like)
+    kinds = {bool(getattr(t, "is_Matrix", False)) for t in terms}
+    if kinds == {True}:
+        return MatAdd(*terms, evaluate=True)
+    return Add(*[as_scalar(t) for t in terms])
+
+
+def power(M, k):
+    """``M**k`` for an integer k, written as SymPy prints it."""
+    if k == 0:
+        return Identity(M.shape[0])
+    if k == 1:
+        return M
+    if k == -1:
+        return Inverse(M)
+    return MatPow(M, k)
+
+
+def _varying(expr, ctx):
+    return [i for i, a in enumerate(expr.args) if ctx.varies(a)]
+
+
+def _one_varying(expr, ctx):
+    return len(_varying(expr, ctx)) == 1
+
+
+def _product_rule(expr, ctx):
+    """Sum over the varying factors, each replaced by its differential."""
+    args = list(expr.args)
+    terms = []
+    for i in _varying(expr, ctx):
+        di = ctx.d(args[i])
+        if not args[i].is_Matrix and expr.is_Matrix:
+            di = as_scalar(di)
+        terms.append(product(*args[:i], di, *args[i + 1:]))
+    return total(terms, expr)
+
+
+def _nary_rule(cls):
+    def apply(expr, ctx):
+        args = list(expr.args)
+        return total([cls(*args[:i], ctx.d(args[i]), *args[i + 1:])
+                      for i in _varying(expr, ctx)], expr)
+    return apply
+
+
+# --- the identities --------------------------------------------------------
+# Order matters: the first rule that applies is used.
+
+@rule("7", "constant", r"d\mathbf{A}=\mathbf{0}",
+      "A constant does not change, so its differential is zero.",
+      on=[Basic], when=lambda e, ctx: not ctx.varies(e))
+def constant(expr, ctx):
+    return zero_like(expr)
+
+
+@rule("", "variable", r"d(\mathbf{X})=d\mathbf{X}",
+      "The differential of a variable is its own differential dX, "
+      "the direction in which it changes.",
+      on=[Symbol, MatrixSymbol])
+def variable(expr, ctx):
+    return Differential(expr)
+
+
+@rule("9", "sum", r"d(\mathbf{X}+\mathbf{Y})=d\mathbf{X}+d\mathbf{Y}",
+      "The differential is linear: it distributes over sums.",
+      on=[MatAdd, Add])
+def sum_rule(expr, ctx):
+    return total([ctx.d(a) for a in expr.args if ctx.varies(a)], expr)
+
+
+@rule("8", "scalar multiple", r"d(a\mathbf{X})=a~d\mathbf{X}",
+      "A constant scalar factor comes out of the differential.",
+      on=[MatMul, Mul],
+      when=lambda e, ctx: _one_varying(e, ctx) and all(
+          not a.is_Matrix for a in e.args if not ctx.varies(a)))
+def scalar_multiple(expr, ctx):
+    return _product_rule(expr, ctx)
+
+
+@rule("12", "linear in one factor",
+      r"d({\mathbf{A}\mathbf{X}}\mathbf{B}+\mathbf{C})"
+      r"=\mathbf{A}(d\mathbf{X})\mathbf{B}",
+      "Constant factors stay in place around the differential of the one "
+      "varying factor.",
+      on=[MatMul], when=_one_varying)
+def linear_factor(expr, ctx):
+    return _product_rule(expr, ctx)
+
+
+@rule("10", "product",
+      r"d({\mathbf{X}\mathbf{Y}})=(d\mathbf{X})\mathbf{Y}+\mathbf{X}(d\mathbf{Y})",
+      "Product rule; the order of matrix factors is kept.",
+      on=[MatMul, Mul], when=lambda e, ctx: len(_varying(e, ctx)) == 2)
+def product_rule(expr, ctx):
+    return _product_rule(expr, ctx)
+
+
+@rule("11", "product of n factors",
+      r"d({\mathbf{X_1}\mathbf{X_2}\cdots\mathbf{X_n}})=(d\mathbf{X_1})"
+      r"\mathbf{X_2}\cdots\mathbf{X_n}+\mathbf{X_1}(d\mathbf{X_2})\cdots"
+      r"\mathbf{X_n}+\cdots+\mathbf{X_1}\mathbf{X_2}\cdots (d\mathbf{X_n})",
+      "Product rule for n factors: one term per varying factor.",
+      on=[MatMul, Mul])
+def product_n_rule(expr, ctx):
+    return _product_rule(expr, ctx)
+
+
+@rule("13", "Kronecker product",
+      r"d({\mathbf{X}\otimes\mathbf{Y}})=(d\mathbf{X})\otimes\mathbf{Y}"
+      r"+\mathbf{X}\otimes(d\mathbf{Y})",
+      "The Kronecker product is bilinear, so the product rule holds.",
+      on=[KroneckerProduct])
+def kronecker(expr, ctx):
+    return _nary_rule(KroneckerProduct)(expr, ctx)
+
+
+@rule("14", "Hadamard product",
+      r"d({\mathbf{X}\circ\mathbf{Y}})=(d\mathbf{X})\circ\mathbf{Y}"
+      r"+\mathbf{X}\circ(d\mathbf{Y})",
+      "The Hadamard product is bilinear, so the product rule holds.",
+      on=[HadamardProduct])
+def hadamard(expr, ctx):
+    return _nary_rule(HadamardProduct)(expr, ctx)
+
+
+@rule("15", "transpose", r"d(\mathbf{X}^\top )=(d\mathbf{X})^\top",
+      "Transposition is linear.", on=[Transpose])
+def transpose_rule(expr, ctx):
+    return Transpose(ctx.d(expr.arg))
+
+
+@rule("16", "inverse",
+      r"d(\mathbf{X}^{-1})=-\mathbf{X}^{-1}(d\mathbf{X})\mathbf{X}^{-1}",
+      "From d(X^{-1} X) = d(I) = 0 and the product rule (E.g. 6).",
+      on=[Inverse])
+def inverse(expr, ctx):
+    require_square(expr.arg, "inverse")
+    return product(S.NegativeOne, expr, ctx.d(expr.arg), expr)
+
+
+@rule("1", "power of a 1x1 matrix",
+      r"dy=\frac{dy}{dx}dx",
+      "A 1x1 matrix is a scalar: d(m^p) = p m^{p-1} dm.",
+      on=[MatPow], when=lambda e, ctx: e.base.shape == (1, 1)
+      and not ctx.varies(e.exp))
+def scalar_matpow(expr, ctx):
+    p = expr.exp
+    return product(p, power(expr.base, p - 1) if p != 2 else expr.base,
+                   ctx.d(expr.base))
+
+
+@rule("11, 16", "integer matrix power",
+      r"d(\mathbf{X}^k)=\sum_{i=0}^{k-1}\mathbf{X}^i(d\mathbf{X})"
+      r"\mathbf{X}^{k-1-i}",
+      "X^k is a product of k factors X (eq. 11); a negative power is a "
+      "power of X^{-1} (eq. 16).", on=[MatPow])
+def matpow(expr, ctx):
+    M, k = expr.base, expr.exp
+    if ctx.varies(k) or not (k.is_Integer or isinstance(k, Integer)):
+        raise NoRuleError(
+            f"{expr}: only integer powers of a square matrix (and any constant "
+            "power of a 1x1 matrix) have a differential rule; write the power "
+            "as a product or use a 1x1 expression.")
+    require_square(M, "a matrix power")
+    dM, k = ctx.d(M), int(k)
+    if k > 0:
+        terms = [product(power(M, i), dM, power(M, k - 1 - i)) for i in range(k)]
+    else:
+        terms = [product(S.NegativeOne, power(M, -i), dM, power(M, -(-k + 1 - i)))
+                 for i in range(1, -k + 1)]
+    return total(terms, expr)
+
+
+@rule("17", "trace", r"d(\mathrm{tr}(\mathbf{X}))=\mathrm{tr}(d\mathbf{X})",
+      "The trace is linear.", on=[Trace])
+def trace(expr, ctx):
+    return Trace(ctx.d(expr.arg))
+
+
+@rule("18", "determinant",
+      r"d(|\mathbf{X}|)=\mathrm{tr}(adj(\mathbf{X})d\mathbf{X})"
+      r"=|\mathbf{X}|\mathrm{tr}(\mathbf{X}^{-1}d\mathbf{X})",
+      "Jacobi's formula; the second form, used here, holds for invertible X.",
+      on=[Determinant])
+def determinant(expr, ctx):
+    M = expr.arg
+    require_square(M, "det()")
+    return product(expr, Trace(product(Inverse(M), ctx.d(M))))
+
+
+@rule("18", "adjugate",
+      r"d(adj(\mathbf{X}))=|\mathbf{X}|\mathrm{tr}(\mathbf{X}^{-1}d\mathbf{X})"
+      r"\mathbf{X}^{-1}-|\mathbf{X}|\mathbf{X}^{-1}(d\mathbf{X})\mathbf{X}^{-1}",
+      "adj(X) = |X| X^{-1} for invertible X; then eq. (18), (16) and the "
+      "product rule (10).", on=[Adjugate])
+def adjugate(expr, ctx):
+    M = expr.arg
+    require_square(M, "adj()")
+    dM, det, inv = ctx.d(M), Determinant(M), Inverse(M)
+    return total([product(det, Trace(product(inv, dM)), inv),
+                  product(S.NegativeOne, det, inv, dM, inv)], expr)
+
+
+def _derivative_lambda(f, ctx):
+    u = f.variables[0]
+    if len(f.variables) != 1 or any(ctx.varies(s) for s in f.expr.free_symbols
+                                    if s != u):
+        raise NoRuleError(
+            f"element-wise function {f}: only functions of one variable with "
+            "constant parameters are supported; make varying parameters "
+            "separate matrices combined with Hadamard products.")
+    return lambda_derivative(f)
+
+
+@rule("19", "element-wise function",
+      r"d(\sigma(\mathbf{X}))=\sigma'(\mathbf{X})\circ d\mathbf{X}",
+      "Each entry changes by the scalar derivative times its own change.",
+      on=[ElementwiseApplyFunction])
+def elementwise(expr, ctx):
+    fprime = _derivative_lambda(expr.function, ctx)
+    dX = ctx.d(expr.expr)
+    if not fprime.expr.free_symbols & set(fprime.variables):
+        return product(fprime.expr, dX)  # a constant slope
+    return HadamardProduct(Elementwise(fprime, expr.expr), dX)
+
+
+@rule("19", "Hadamard power",
+      r"d(\mathbf{X}^{\circ p})=p\,\mathbf{X}^{\circ (p-1)}\circ d\mathbf{X}",
+      "Eq. (19) with the element-wise function u^p.", on=[HadamardPower],
+      when=lambda e, ctx: not ctx.varies(e.exp))
+def hadamard_power(expr, ctx):
+    X, p = expr.base, expr.exp
+    dX = ctx.d(X)
+    if p == 1:
+        return dX
+    if p == 2:
+        return product(p, HadamardProduct(X, dX))
+    return product(p, HadamardProduct(HadamardPower(X, p - 1), dX))
+
+
+@rule("2", "scalar function of a vector",
+      r"dy=\frac{dy}{d\mathbf{x}}d\mathbf{x}",
+      "Definition of the derivative dl/dy of a scalar function of a vector.",
+      on=[ScalarFunction], when=lambda e, ctx: e.arg.is_Matrix
+      and e.arg.shape[1] == 1)
+def function_of_vector(expr, ctx):
+    return product(FunctionGradient(expr), ctx.d(expr.arg))
+
+
+@rule("3", "scalar function of a matrix",
+      r"dy=\mathrm{tr}(\frac{dy}{d\mathbf{X}}d\mathbf{X})",
+      "Definition of the derivative dl/dY of a scalar function of a matrix.",
+      on=[ScalarFunction], when=lambda e, ctx: e.arg.is_Matrix)
+def function_of_matrix(expr, ctx):
+    return Trace(product(FunctionGradient(expr), ctx.d(expr.arg)))
+
+
+@rule("1", "scalar chain rule", r"dy=\frac{dy}{dx}dx",
+      "A scalar function of one varying scalar: its derivative times the "
+      "differential of the argument (chain rules (20)-(23)).",
+      on=[Function, Pow, ScalarFunction], when=_one_varying)
+def scalar_chain(expr, ctx):
+    i = _varying(expr, ctx)[0]
+    return product(scalar_partial(expr, i), ctx.d(expr.args[i]))
+
+
+@rule("24", "total differential",
+      r"df(x,y,z)=\frac{\partial f}{\partial x}dx+\frac{\partial f}"
+      r"{\partial y}dy+\frac{\partial f}{\partial z}dz",
+      "A function of several varying arguments: the sum of the partial "
+      "differentials.", on=[Function, Pow])
+def total_differential(expr, ctx):
+    return total([product(scalar_partial(expr, i), ctx.d(expr.args[i]))
+                  for i in _varying(expr, ctx)], expr)
+
+
+@rule("27", "explicit matrix",
+      r"d\mathbf{F}(x,y,z)=\frac{\partial \mathbf{F}}{\partial x}dx"
+      r"+\frac{\partial \mathbf{F}}{\partial y}dy+\frac{\partial \mathbf{F}}"
+      r"{\partial z}dz",
+      "An explicit matrix changes entry by entry: each entry's total "
+      "differential.", on=[MatrixBase])
+def explicit_matrix(expr, ctx):
+    return ImmutableMatrix(expr.rows, expr.cols,
+                           [as_scalar(ctx.d(e)) for e in expr])
+
+
+@rule("9", "matrix entry", r"d(X_{ij})=(d\mathbf{X})_{ij}",
+      "Taking an entry is linear.", on=[MatrixElement])
+def matrix_entry(expr, ctx):
+    dM = ctx.d(expr.parent)
+    if isinstance(dM, Differential):
+        return dM._entry(*expr.indices)
+    return MatrixElement(dM, *expr.indices)
+
+
+@rule("", "no second derivative of a generic function", "",
+      "The derivative dl/dy of a generic function has no rule of its own.",
+      on=[FunctionGradient])
+def gradient_of_function(expr, ctx):
+    raise NoRuleError(
+        f"{expr} is the derivative of the generic function "
+        f"{type(expr.function).__name__}; its differential (a second "
+        "derivative) is not supported. Use a concrete function instead.")

@@ -1,0 +1,37 @@
+"""The project's promises about itself: docs up to date, commands true."""
+import pathlib
+import subprocess
+import sys
+
+from sympy_matdiff.rule_table import rules_markdown
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TEST_COMMAND = "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+MAIN_COMMAND = "python3 -m pip install -e . && python3 -m sympy_matdiff"
+
+
+def test_rule_table_is_up_to_date():
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), \
+        "run: python3 -m sympy_matdiff.rule_table > docs/rules.md"
+
+
+def test_readme_holds_the_two_commands_and_ci_runs_the_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert TEST_COMMAND in readme and MAIN_COMMAND in readme
+    assert TEST_COMMAND in (ROOT / ".ci" / "run").read_text()
+
+
+def test_main_job_prints_the_seed_examples():
+    out = subprocess.run([sys.executable, "-m", "sympy_matdiff"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    for n in range(1, 7):
+        assert f"E.g. {n}" in out
+    assert "df = 2*x.T*dx" in out
+    assert "df = Trace(X**(-1)*dX)" in out
+
+
+def test_flake8_is_clean():
+    # flake8 is a declared test dependency (pyproject.toml, extra "test")
+    res = subprocess.run([sys.executable, "-m", "flake8", "sympy_matdiff", "tests"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout
