@@ -214,9 +214,9 @@ def fold_transposes(e):
 
 
 def candidates(m):
-    """Equal ways to write a monomial: x^T y = y^T x, folded transposes."""
+    """Equal ways to write a monomial: tr(A) = tr(A^T), folded transposes."""
     out = [m]
-    if isinstance(m, Trace) and m.arg.shape == (1, 1):
+    if isinstance(m, Trace):
         out.append(Trace(transpose(m.arg)))
     elif _is_matrix(m) and m.shape == (1, 1):
         out.append(transpose(m))
