@@ -15,13 +15,17 @@ from .differentials import Differential, ScalarDifferential, d
 from .errors import (IdentificationError, MatrixCalculusError, NoRuleError,
                      NotASymbolError, NotSquareError, ScalarDerivativeError)
 from .expressions import Adjugate, adj, prime, scalar_function
+from .identification import derivative, hessian
+from .layouts import LayoutError
+from .numeric import check
 from .rules import RULES, Rule
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "d", "Differential", "ScalarDifferential", "Adjugate", "adj",
+    "d", "derivative", "hessian", "check", "Differential", "ScalarDifferential",
+    "Adjugate", "adj",
     "scalar_function", "prime", "RULES", "Rule",
     "MatrixCalculusError", "NoRuleError", "NotASymbolError", "NotSquareError",
-    "ScalarDerivativeError", "IdentificationError",
+    "ScalarDerivativeError", "IdentificationError", "LayoutError",
 ]

@@ -25,11 +25,9 @@ is why :func:`trace_form` is public.
 """
 from itertools import product as cartesian
 
-from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd,
-                   MatMul, Mul, S, Trace, Transpose, ZeroMatrix, default_sort_key,
-                   transpose)
-from sympy.matrices.expressions.hadamard import \
-    canonicalize as hadamard_canonicalize
+from sympy import (Add, HadamardPower, HadamardProduct, Identity,
+                   KroneckerProduct, MatAdd, MatMul, MatPow, Mul, Pow, S, Trace,
+                   Transpose, ZeroMatrix, default_sort_key, transpose)
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .differentials import DIFFERENTIALS, ScalarDifferential, zero_like
@@ -63,8 +61,11 @@ def _build(node, pieces):
     if isinstance(node, Mul):
         return Mul(*pieces)
     if isinstance(node, HadamardProduct):
-        # SymPy's own canonical order, so results == SymPy-built sums
-        return hadamard_canonicalize(HadamardProduct(*pieces))
+        # SymPy's own order, so results == SymPy-built sums; but no merging
+        # into HadamardPower, which would hide a differential's linearity
+        flat = [a for p in pieces for a in
+                (p.args if isinstance(p, HadamardProduct) else [p])]
+        return HadamardProduct(*sorted(flat, key=default_sort_key))
     return node.func(*pieces)
 
 
@@ -81,6 +82,9 @@ def expand_terms(e):
         return [(S.One, e)]
     if isinstance(e, (MatAdd, Add)):
         return [t for a in e.args for t in expand_terms(a)]
+    if isinstance(e, HadamardPower) and e.exp.is_Integer and e.exp > 0:
+        # SymPy writes dX∘dX as a power; the product shows each factor
+        return expand_terms(HadamardProduct(*[e.base] * int(e.exp)))
     if isinstance(e, (MatMul, Mul, HadamardProduct, KroneckerProduct)):
         out = []
         for combo in cartesian(*(expand_terms(a) for a in e.args)):
@@ -100,11 +104,18 @@ def expand_terms(e):
     if isinstance(e, Transpose):
         return [(c, transpose(m)) for c, m in expand_terms(e.arg)]
     if isinstance(e, Trace):
-        return [(c, Trace(m)) for c, m in expand_terms(e.arg)]
+        return [(c, _trace(m)) for c, m in expand_terms(e.arg)]
     if isinstance(e, MatrixElement):
         return [(c, MatrixElement(m, *e.indices)) for c, m in
                 expand_terms(e.parent)]
     return [(S.One, e)]
+
+
+def _trace(m):
+    """tr(m), with tr(A ⊗ B) = tr(A) tr(B)."""
+    if isinstance(m, KroneckerProduct):
+        return Mul(*[Trace(a) for a in m.args])
+    return Trace(m)
 
 
 def _is_zero(m):
@@ -120,7 +131,8 @@ def trace_form(m):
     """``(dX, G)`` with the scalar monomial ``m = tr(G dX)``, or ``None``.
 
     ``m`` is a trace, a 1x1 matrix, or a scalar product, linear in one
-    differential.  Cyclic permutation, ``tr(A^T) = tr(A)`` and
+    differential.  In a second-order term (two differentials) the last one
+    is taken out and the other stays in G.  Cyclic permutation, ``tr(A^T) = tr(A)`` and
     ``tr(P (A o N)) = tr((P o A^T) N)`` bring the differential to the right.
     """
     if isinstance(m, ScalarDifferential):
@@ -129,12 +141,16 @@ def trace_form(m):
         return _trace_of(m.arg, None)
     if _is_matrix(m) and m.shape == (1, 1):
         return _trace_of(m, None)
+    if isinstance(m, Pow) and m.exp.is_Integer and m.exp > 1:
+        found = trace_form(m.base)      # s^k = s^(k-1) s (second order)
+        if found:
+            return found[0], _scale(m.base**(m.exp - 1), found[1])
     if isinstance(m, Mul):
         inner = [a for a in m.args if has_differential(a)]
-        if len(inner) == 1:
-            found = trace_form(inner[0])
+        if inner:   # the last one; any other stays in G (second order)
+            found = trace_form(inner[-1])
             if found:
-                rest = Mul(*[a for a in m.args if a is not inner[0]])
+                rest = Mul(*[a for a in m.args if a is not inner[-1]])
                 return found[0], _scale(rest, found[1])
     return None
 
@@ -156,33 +172,34 @@ def _trace_of(M, P):
         return M, P if P is not None else Identity(M.shape[1])
     if isinstance(M, Transpose):
         return _trace_of(M.arg, None if P is None else transpose(P))
+    if isinstance(M, MatPow) and has_differential(M.base):
+        M = MatMul(*[M.base] * int(M.exp))      # SymPy's dX**2 is dX*dX
     if isinstance(M, MatMul):
         scalars = [a for a in M.args if not a.is_Matrix]
-        mats = [a for a in M.args if a.is_Matrix]
-        inside = [a for a in scalars if has_differential(a)]
-        if inside:  # tr(P s(dX) R) = s(dX) tr(P R)
-            found = trace_form(inside[0])
-            if not found or len(inside) > 1:
-                return None
-            rest = Mul(*[a for a in scalars if a is not inside[0]])
-            return found[0], _scale(rest * Trace(_times(P, *mats)), found[1])
+        mats = [f for a in M.args if a.is_Matrix for f in (
+            [a.base] * int(a.exp) if isinstance(a, MatPow) and
+            has_differential(a.base) else [a])]
         coeff = Mul(*scalars)
         ks = [i for i, a in enumerate(mats) if has_differential(a)]
-        if len(ks) != 1:
-            return None
-        k = ks[0]
+        if not ks:  # tr(P s(dX) R) = s(dX) tr(P R)
+            inside = [a for a in scalars if has_differential(a)]
+            found = trace_form(inside[-1])
+            if not found:
+                return None
+            rest = Mul(*[a for a in scalars if a is not inside[-1]])
+            return found[0], _scale(rest * Trace(_times(P, *mats)), found[1])
+        # the last factor with a differential; any other stays in G
+        k = ks[-1]
         found = _trace_of(mats[k], _times(*mats[k + 1:], P, *mats[:k]))
         if found is None:
             return None
         return found[0], _scale(coeff, found[1]) if coeff != 1 else found[1]
     if isinstance(M, HadamardProduct):
         ks = [i for i, a in enumerate(M.args) if has_differential(a)]
-        if len(ks) != 1:
-            return None
-        others = [a for i, a in enumerate(M.args) if i != ks[0]]
+        others = [a for i, a in enumerate(M.args) if i != ks[-1]]
         A = others[0] if len(others) == 1 else HadamardProduct(*others)
         Q = Identity(M.shape[1]) if P is None else P
-        return _trace_of(M.args[ks[0]], HadamardProduct(Q, transpose(A)))
+        return _trace_of(M.args[ks[-1]], HadamardProduct(Q, transpose(A)))
     return None
 
 

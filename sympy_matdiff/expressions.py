@@ -14,7 +14,7 @@ All are immutable SymPy ``Basic`` objects whose whole state is in ``args``.
 from sympy import (Basic, Derivative, Dummy, Expr, Function, ImmutableMatrix,
                    Lambda, MatrixBase, Subs, Symbol, sympify)
 from sympy.core.function import AppliedUndef, FunctionClass, UndefinedFunction
-from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.pretty.pretty_symbology import pretty_symbol
@@ -225,6 +225,10 @@ class Elementwise(ElementwiseApplyFunction):
             function = Lambda(_ARG, function.expr.xreplace(
                 {function.variables[0]: _ARG}))
         return super().__new__(cls, function, expr)
+
+    def _eval_transpose(self):
+        # σ(X)^T, as the seed writes it, rather than σ(X^T)
+        return Transpose(self)
 
     def _plain_function(self):
         f = self.function

@@ -211,5 +211,139 @@ def check_differential(expr, *wrt, points=2, seed=0, tol=1e-20,
     return Report(err <= tol * max(1.0, float(scale)), err, float(scale), points)
 
 
+def _unit(X, i, j):
+    return ImmutableMatrix(X.shape[0], X.shape[1],
+                           lambda r, c: 1 if (r, c) == (i, j) else 0)
+
+
+def _scalar(v):
+    if isinstance(v, MatrixBase) and v.shape == (1, 1):
+        return v[0, 0]
+    return v
+
+
+def numeric_derivative(expr, X, point, step=STEP):
+    """The numerator-layout derivative of ``expr`` by finite differences."""
+    def partial(direction):
+        plus = dict(point)
+        minus = dict(point)
+        plus[X] = point[X] + step * direction
+        minus[X] = point[X] - step * direction
+        return (_scalar(evaluate(expr, plus)) - _scalar(evaluate(expr, minus))) \
+            / (2 * step)
+    if not X.is_Matrix:
+        return partial(1)
+    p, q = X.shape
+    parts = {(i, j): partial(_unit(X, i, j)) for j in range(q) for i in range(p)}
+    sample = parts[(0, 0)]
+    if not isinstance(sample, MatrixBase):      # scalar: G[j, i] = dy/dX_ij
+        return ImmutableMatrix(q, p, lambda j, i: parts[(i, j)])
+    m, n = sample.shape                         # d vec F / d vec(X)^T
+    return ImmutableMatrix(m * n, p * q, lambda r, c: parts[(c % p, c // p)][
+        r % m, r // m])
+
+
+def check(expr, wrt, result=None, layout="numerator", points=2, seed=0,
+          tol=1e-20):
+    """Check a derivative numerically; returns a :class:`Report`.
+
+    ``result`` (by default the plugin's own ``derivative(expr, wrt,
+    layout)``) is evaluated at random well-conditioned points and compared
+    with central finite differences of ``expr`` at 50 digits, entry by entry.
+    Symbolic dimensions are replaced by small distinct sizes first.
+
+    >>> from sympy import MatrixSymbol, Symbol, Trace
+    >>> from sympy_matdiff import check
+    >>> n = Symbol('n', integer=True, positive=True)
+    >>> A, X = MatrixSymbol('A', 2, n), MatrixSymbol('X', n, 2)
+    >>> check(Trace(A*X), X).ok
+    True
+    >>> check(Trace(A*X), X, result=A.T).ok      # the transpose is wrong
+    False
+    """
+    from .differentials import _check_variable, prepare
+    from .layouts import from_numerator
+    X = _check_variable(wrt)
+    expr = prepare(expr)
+    if result is None:
+        from .identification import derivative
+        result = derivative(expr, X, layout)
+    rng = random.Random(seed)
+    sizes = _sizes(expr, X, result, rng)
+    e, Xs, res = (sympify(v).subs(sizes) for v in (expr, X, result))
+    worst, scale = Float(0), Float(0)
+    for _ in range(points):
+        point = random_point(e, set(variables_of(e)) | {Xs}, rng=rng)
+        want = from_numerator(numeric_derivative(e, Xs, point), e, Xs, layout)
+        got = _scalar(evaluate(res, point))
+        want = _scalar(want)
+        if isinstance(got, MatrixBase) != isinstance(want, MatrixBase) or (
+                isinstance(got, MatrixBase) and got.shape != want.shape):
+            return Report(False, float("inf"), 0.0, points)
+        worst = max(worst, _max_abs(got - want))
+        scale = max(scale, _max_abs(want))
+    err = float(worst)
+    return Report(err <= tol * max(1.0, float(scale)), err, float(scale), points)
+
+
+def check_hessian(expr, wrt, result=None, points=2, pairs=3, seed=0, tol=1e-16):
+    """Check a Hessian numerically against second differences of ``expr``.
+
+    For random directions u, v of the variable, ``vec(u)^T H vec(v)`` must
+    equal the mixed central difference of ``expr``; H must be symmetric.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.numeric import check_hessian
+    >>> x, A = MatrixSymbol('x', 3, 1), MatrixSymbol('A', 3, 3)
+    >>> check_hessian(x.T*A*x, x).ok, check_hessian(x.T*A*x, x, result=2*A).ok
+    (True, False)
+    """
+    from .differentials import _check_variable, prepare
+    X = _check_variable(wrt)
+    expr = prepare(expr)
+    if result is None:
+        from .identification import hessian
+        result = hessian(expr, X)
+    rng = random.Random(seed)
+    sizes = _sizes(expr, X, result, rng)
+    e, Xs, res = (sympify(v).subs(sizes) for v in (expr, X, result))
+    h = Rational(1, 10**12)
+    worst, scale = Float(0), Float(0)
+    for _ in range(points):
+        point = random_point(e, set(variables_of(e)) | {Xs}, rng=rng)
+        H = _scalar(evaluate(res, point))
+        if not isinstance(H, MatrixBase):
+            H = ImmutableMatrix([[H]])
+        worst = max(worst, _max_abs(H - H.T))
+        for _ in range(pairs):
+            u, v = (random_matrix(*Xs.shape, rng) if Xs.is_Matrix else
+                    ImmutableMatrix([[Float(rng.uniform(-1, 1), DIGITS)]])
+                    for _ in range(2))
+
+            def f(a, b):
+                at = dict(point)
+                shift = a * u + b * v
+                at[Xs] = point[Xs] + (shift if Xs.is_Matrix else shift[0, 0])
+                return _scalar(evaluate(e, at))
+            want = (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4 * h * h)
+            vu, vv = (ImmutableMatrix(w.T.reshape(w.rows * w.cols, 1))
+                      for w in (u, v))
+            got = (vu.T * H * vv)[0, 0]
+            worst = max(worst, Abs(got - want))
+            scale = max(scale, Abs(want))
+    err = float(worst)
+    return Report(err <= tol * max(1.0, float(scale)), err, float(scale), points)
+
+
+def _sizes(expr, X, result, rng):
+    dims = set().union(*(_dims(e) for e in (expr, X, result)
+                         if isinstance(e, Basic)))
+    sizes = [2, 3, 4, 5]
+    rng.shuffle(sizes)
+    return {s: sizes[i % len(sizes)] for i, s in
+            enumerate(sorted(dims, key=str))}
+
+
 __all__ = ["evaluate", "random_point", "concrete_sizes", "check_differential",
-           "directional", "Report"]
+           "directional", "Report", "check", "check_hessian",
+           "numeric_derivative"]

@@ -1,0 +1,351 @@
+"""Identification: reading the derivative off the differential.
+
+The seed's identities 1 (eq. 1-6) define the derivative in numerator layout
+by the form of the differential:
+
+* ``dy = G dt`` for a scalar variable t: ``dy/dt = G`` (any shape of y);
+* ``dy = tr(G dX)`` for a scalar y: ``dy/dX = G`` (q x p for X p x q; for a
+  vector x, ``dy = G dx`` with G 1 x n);
+* ``d vec F = J vec dX`` for a matrix F: ``dF/dX = J``, (mn) x (pq).
+
+The trace form G comes from :func:`sympy_matdiff.canonical.trace_form`; the
+vec form J from the rules of :func:`vec_jacobian`.  Results are collected
+and factored (:func:`collect`) so that they read as a textbook prints them.
+
+>>> from sympy import MatrixSymbol, Trace, det, log
+>>> from sympy_matdiff import derivative
+>>> A, X, B = (MatrixSymbol('A', 2, 3), MatrixSymbol('X', 3, 4),
+...            MatrixSymbol('B', 4, 2))
+>>> derivative(Trace(A*X*B), X)
+B*A
+>>> x, S = MatrixSymbol('x', 3, 1), MatrixSymbol('S', 3, 3)
+>>> derivative(x.T*S*x, x)
+x.T*(S + S.T)
+>>> derivative(log(det(S)), S)
+S**(-1)
+>>> derivative(S**-1, S)
+-(KroneckerProduct(S.T**(-1), S**(-1)))
+"""
+from sympy import (HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul,
+                   Mul, S, Symbol, Trace, Transpose, ZeroMatrix, transpose)
+
+from .canonical import (_split_matrix_coeff, expand_terms, fold_transposes,
+                        has_differential, trace_form)
+from .differentials import (Differential, ScalarDifferential, _check_variable,
+                            d, prepare)
+from .errors import IdentificationError
+from .layouts import check_layout, from_numerator
+from .vec import CommutationMatrix, Vec, diag_of_vec
+
+
+def is_scalar_like(e):
+    """A scalar, or a 1x1 matrix (which counts as a scalar)."""
+    return not getattr(e, "is_Matrix", False) or e.shape == (1, 1)
+
+
+# --- vec rules -------------------------------------------------------------
+
+def _as_scalar(M):
+    return S.One if M == Identity(1) else Trace(M)
+
+
+def kron(A, B):
+    """``A ⊗ B``, written as a product where it is one.
+
+    A 1x1 factor is a scalar; a column times a row is an outer product
+    (``a ⊗ b^T = b^T ⊗ a = a b^T``).
+    """
+    if A.shape == (1, 1):
+        return _matmul(_as_scalar(A), B)
+    if B.shape == (1, 1):
+        return _matmul(_as_scalar(B), A)
+    if A.cols == 1 and B.rows == 1:
+        return _matmul(A, B)
+    if A.rows == 1 and B.cols == 1:
+        return _matmul(B, A)
+    if isinstance(A, Identity) and isinstance(B, Identity):
+        return Identity(A.rows * B.rows)
+    return KroneckerProduct(A, B)
+
+
+def commute_kroneckers(e):
+    """Move commutation matrices to the left of Kronecker products.
+
+    ``(A ⊗ B) K(n, q) = K(m, p) (B ⊗ A)`` for A m x n, B p x q (Magnus and
+    Neudecker, Theorem 3.9), so that equal matrices are written alike.
+    """
+    def move(mm):
+        args = list(mm.args)
+        for i in range(len(args) - 1):
+            a, k = args[i], args[i + 1]
+            if isinstance(a, KroneckerProduct) and len(a.args) == 2 and \
+                    isinstance(k, CommutationMatrix):
+                A, B = a.args
+                if tuple(k.args) == (A.cols, B.cols):
+                    args[i:i + 2] = [CommutationMatrix(A.rows, B.rows),
+                                     KroneckerProduct(B, A)]
+                    return MatMul(*args, evaluate=True)
+        return mm
+    return e.replace(lambda x: isinstance(x, MatMul), move)
+
+
+def _matmul(*factors):
+    factors = [f for f in factors if f is not None]
+    if not factors:
+        return None
+    return factors[0] if len(factors) == 1 else MatMul(*factors, evaluate=True)
+
+
+def vec_jacobian(m, D):
+    """J with ``vec(m) = J vec(D)``, for ``m`` linear in the differential D.
+
+    For a scalar ``m`` the result is the 1 x pq row ``vec(G^T)^T``.
+    """
+    p, q = D.shape
+    if m == D:
+        return Identity(p * q)
+    if isinstance(m, Transpose):
+        r, c = m.arg.shape
+        return _matmul(CommutationMatrix(r, c), vec_jacobian(m.arg, D))
+    if isinstance(m, (MatMul, Mul)):
+        scalars = [a for a in m.args if not getattr(a, "is_Matrix", False)]
+        mats = [a for a in m.args if getattr(a, "is_Matrix", False)]
+        coeff = Mul(*[a for a in scalars if not a.has(D)])
+        inside = [a for a in scalars if a.has(D)]
+        ks = [i for i, a in enumerate(mats) if a.has(D)]
+        if len(inside) + len(ks) != 1:
+            raise IdentificationError(
+                f"vec identification: {m} is not linear in {D}.")
+        if inside:      # s(dX) M: vec(s M) = vec(M) s
+            found = trace_form(inside[0])   # s = tr(G dX) = vec(G^T)^T vec(dX)
+            J = Vec(transpose(found[1])).T if found and found[0] == D else \
+                vec_jacobian(inside[0], D)
+            if not mats:
+                return _scale(coeff, J)
+            return _scale(coeff, _matmul(Vec(_matmul(*mats)), J))
+        k = ks[0]
+        N = mats[k]
+        left = _matmul(*mats[:k]) or Identity(N.rows)
+        right = _matmul(*mats[k + 1:]) or Identity(N.cols)
+        return _scale(coeff, _matmul(kron(transpose(right), left),
+                                     vec_jacobian(N, D)))
+    if isinstance(m, HadamardProduct):
+        ks = [i for i, a in enumerate(m.args) if a.has(D)]
+        others = [a for i, a in enumerate(m.args) if i != ks[0]]
+        A = others[0] if len(others) == 1 else HadamardProduct(*others)
+        return _matmul(diag_of_vec(A), vec_jacobian(m.args[ks[0]], D))
+    if isinstance(m, KroneckerProduct):
+        return _kronecker_jacobian(m, D)
+    if isinstance(m, Trace):    # tr(N) = vec(I)^T vec(N)
+        r = m.arg.rows
+        return _matmul(Vec(Identity(r)).T, vec_jacobian(m.arg, D))
+    raise IdentificationError(
+        f"vec identification: no rule for {type(m).__name__} in {m}.")
+
+
+def _scale(c, J):
+    return J if c == 1 else MatMul(c, J, evaluate=True)
+
+
+def _kronecker_jacobian(m, D):
+    # vec(A ⊗ B) = (I_n ⊗ K(q, m) ⊗ I_p)(vec A ⊗ vec B), A m x n, B p x q
+    args = list(m.args)
+    A = args[0] if len(args) == 2 else KroneckerProduct(*args[:-1])
+    B = args[-1]
+    (ma, na), (pb, qb) = A.shape, B.shape
+    P = kron(kron(Identity(na), CommutationMatrix(qb, ma)), Identity(pb))
+    if B.has(D) and not A.has(D):
+        inner = kron(Vec(A), Identity(pb * qb))
+        return _matmul(P, inner, vec_jacobian(B, D))
+    if A.has(D) and not B.has(D):
+        inner = kron(Identity(ma * na), Vec(B))
+        return _matmul(P, inner, vec_jacobian(A, D))
+    raise IdentificationError(f"vec identification: {m} is not linear in {D}.")
+
+
+# --- collecting and factoring results -------------------------------------
+
+def _factors(e):
+    """Scalar coefficient and matrix factors of a product."""
+    c, core = _split_matrix_coeff(e) if getattr(e, "is_Matrix", False) else (S.One, e)
+    if isinstance(core, MatMul):
+        return c, list(core.args)
+    return c, [core]
+
+
+def collect(terms):
+    """The sum of matrix ``terms``, like terms merged, common factors out.
+
+    ``x.T*A + x.T*A.T`` becomes ``x.T*(A + A.T)``; ``I⊗A + I⊗B`` becomes
+    ``I⊗(A + B)``.
+    """
+    merged = {}
+    for t in terms:
+        c, core = _split_matrix_coeff(t)
+        if c != 0:
+            merged[core] = merged.get(core, S.Zero) + c
+    items = [(c, core) for core, c in merged.items() if c != 0]
+    if not items:
+        return None
+    if len(items) == 1:
+        c, core = items[0]
+        return core if c == 1 else MatMul(c, core, evaluate=True)
+    return _factor_out(items) or MatAdd(
+        *[core if c == 1 else MatMul(c, core, evaluate=True) for c, core in items],
+        evaluate=True)
+
+
+def _factor_out(items):
+    """Pull a factor common to every term out to the left or the right."""
+    split = []
+    for c, core in items:
+        if isinstance(core, MatMul):
+            c2, fs = _factors(core)
+            split.append((c * c2, fs))
+        else:
+            split.append((c, [core]))
+    for side in (0, -1):
+        first = split[0][1][side]
+        if all(len(fs) > 1 and fs[side] == first for _, fs in split):
+            rest = [MatMul(c, *(fs[1:] if side == 0 else fs[:-1]), evaluate=True)
+                    for c, fs in split]
+            inner = collect(rest)
+            inner = inner if not isinstance(inner, MatAdd) else inner
+            return MatMul(first, inner, evaluate=True) if side == 0 else \
+                MatMul(inner, first, evaluate=True)
+    if all(isinstance(core, KroneckerProduct) and len(core.args) == 2
+           for _, core in items):
+        for side in (0, 1):
+            first = items[0][1].args[side]
+            if all(core.args[side] == first for _, core in items):
+                rest = collect([MatMul(c, core.args[1 - side], evaluate=True)
+                                for c, core in items])
+                return KroneckerProduct(first, rest) if side == 0 else \
+                    KroneckerProduct(rest, first)
+    return None
+
+
+def _tidy(e):
+    return fold_transposes(e) if getattr(e, "is_Matrix", False) else e
+
+
+# --- derivatives -------------------------------------------------------------
+
+def _terms(D):
+    for c, m in expand_terms(D):
+        if m is None:
+            raise IdentificationError(
+                f"the differential {D} has a term free of differentials.")
+        yield c, m
+
+
+def numerator_derivative(expr, X, D):
+    """The derivative in numerator layout, from the differential D = d(expr)."""
+    if isinstance(X, Symbol):     # dy = G dt
+        G = D.xreplace({ScalarDifferential(X): S.One})
+        if has_differential(G):
+            raise IdentificationError(f"{D} is not linear in d{X}.")
+        return _tidy(G)
+    dX = Differential(X)
+    if D == 0 or getattr(D, "is_ZeroMatrix", False):
+        return _zero(expr, X)
+    if is_scalar_like(expr):
+        Gs = []
+        for c, m in _terms(D):
+            found = trace_form(m)
+            if found is None or found[0] != dX:
+                raise IdentificationError(
+                    f"trace form: cannot write the term {m} of d({expr}) "
+                    f"as tr(G d{X}); no rule brings d{X} out of it.")
+            G = found[1]
+            Gs.append(G if c == 1 else MatMul(c, G, evaluate=True))
+        return _tidy(collect(Gs))
+    Js = [_scale(c, vec_jacobian(m, dX)) for c, m in _terms(D)]
+    return _tidy(collect(Js))
+
+
+def _zero(expr, X):
+    p, q = X.shape
+    if is_scalar_like(expr):
+        return ZeroMatrix(q, p)
+    m, n = expr.shape
+    return ZeroMatrix(m * n, p * q)
+
+
+def derivative(expr, wrt, layout="numerator"):
+    """The derivative of ``expr`` with respect to ``wrt``.
+
+    In numerator layout (the default): scalar by scalar is a scalar; scalar
+    by x (n x 1) is 1 x n; scalar by X (p x q) is q x p; y (m x 1) by x is
+    m x n; F (m x n) by a scalar is m x n; F by X is the (mn) x (pq) matrix
+    d vec F / d vec(X)^T.  ``layout="denominator"`` transposes each;
+    ``layout="mixed"`` gives scalar-by-vector and scalar-by-matrix results
+    in the shape of the variable.  With a tuple ``wrt``, a tuple of partials.
+
+    >>> from sympy import MatrixSymbol, Symbol
+    >>> from sympy_matdiff import derivative
+    >>> x = MatrixSymbol('x', 3, 1)
+    >>> derivative(x.T*x, x), derivative(x.T*x, x, layout="mixed")
+    (2*x.T, 2*x)
+    >>> A, t = MatrixSymbol('A', 2, 3), Symbol('t')
+    >>> derivative(A*x, x), derivative(t**2*A, t)
+    (A, (2*t)*A)
+    """
+    check_layout(layout)
+    if isinstance(wrt, (tuple, list)):
+        return tuple(derivative(expr, w, layout) for w in wrt)
+    X = _check_variable(wrt)
+    expr = prepare(expr)
+    G = numerator_derivative(expr, X, d(expr, X))
+    return from_numerator(G, expr, X, layout)
+
+
+def hessian(expr, wrt):
+    """The Hessian of a scalar ``expr``: ``d²f = vec(dX)^T H vec(dX)``, H symmetric.
+
+    n x n for a vector x, (pq) x (pq) for X (p x q), in vec order on both
+    sides: ``H[i + p*j, k + p*l] = ∂²f / ∂X_ij ∂X_kl``.
+
+    >>> from sympy import MatrixSymbol, Trace
+    >>> from sympy_matdiff import hessian
+    >>> x, A = MatrixSymbol('x', 3, 1), MatrixSymbol('A', 3, 3)
+    >>> hessian(x.T*A*x, x)
+    A + A.T
+    >>> X = MatrixSymbol('X', 3, 2)
+    >>> hessian(Trace(X.T*A*X), X)
+    KroneckerProduct(I, A + A.T)
+    """
+    X = _check_variable(wrt)
+    expr = prepare(expr)
+    if not is_scalar_like(expr):
+        raise IdentificationError(
+            f"hessian: {expr} is not scalar-valued; take the Hessian of each "
+            "entry or the derivative of the gradient instead.")
+    dX = Differential(X) if X.is_Matrix else ScalarDifferential(X)
+    D2 = d(d(expr, X), X)
+    if not X.is_Matrix:
+        return _tidy(D2.xreplace({dX: S.One}))
+    p, q = X.shape
+    Ms = []
+    for c, m in _terms(D2) if D2 != 0 and not getattr(D2, "is_ZeroMatrix", 0) \
+            else []:
+        found = trace_form(m)
+        if found is None or found[0] != dX:
+            raise IdentificationError(
+                f"hessian: cannot write the term {m} of d²({expr}) as "
+                f"tr(G(d{X}) d{X}).")
+        GT = transpose(found[1])           # q(dX) = vec(G^T)^T vec(dX)
+        Ms.append(_scale(c, transpose(vec_jacobian(GT, dX))))
+    if not Ms:
+        return ZeroMatrix(p * q, p * q)
+    M = commute_kroneckers(collect(Ms))
+    MT = commute_kroneckers(transpose(M))
+    if MT == M:
+        return _tidy(M)
+    half = S.Half
+    return _tidy(collect([MatMul(half, M, evaluate=True),
+                          MatMul(half, MT, evaluate=True)]))
+
+
+__all__ = ["derivative", "hessian", "numerator_derivative", "vec_jacobian",
+           "collect", "kron", "is_scalar_like"]

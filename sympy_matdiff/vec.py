@@ -1,0 +1,146 @@
+"""Vectorization: ``vec``, the commutation matrix, and a diagonal from a vector.
+
+Matrix-valued derivatives are read off ``d vec F = J vec dX`` with
+
+* ``vec(A dX B) = (B^T ⊗ A) vec dX``,
+* ``vec(dX^T) = K vec dX``, K the commutation matrix,
+* ``vec(A ∘ dX) = diag(vec A) vec dX``,
+
+so these nodes are what the results of matrix-by-matrix derivatives are
+written with.  ``vec`` stacks columns.
+
+>>> from sympy import MatrixSymbol, Matrix
+>>> from sympy_matdiff.vec import Vec, CommutationMatrix
+>>> A = MatrixSymbol('A', 2, 3)
+>>> Vec(A).shape, CommutationMatrix(2, 3).shape
+((6, 1), (6, 6))
+>>> M = Matrix([[1, 2, 3], [4, 5, 6]])
+>>> (CommutationMatrix(2, 3).as_explicit() * Vec(M).doit()).T
+Matrix([[1, 2, 3, 4, 5, 6]])
+"""
+from sympy import (Basic, Identity, ImmutableMatrix, KroneckerDelta, MatrixBase,
+                   S, floor, sympify)
+from sympy.matrices.expressions import MatrixExpr, Transpose
+from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.printing.pretty.stringpict import prettyForm
+
+
+class Vec(MatrixExpr):
+    """``vec(M)``: the columns of M stacked into one column.
+
+    A column vector is its own vec; a row vector's vec is its transpose.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.vec import Vec
+    >>> Vec(MatrixSymbol('X', 3, 2)), Vec(MatrixSymbol('x', 3, 1))
+    (vec(X), x)
+    """
+
+    def __new__(cls, arg):
+        arg = sympify(arg)
+        if arg.shape[1] == 1:
+            return arg
+        if arg.shape[0] == 1:
+            return Transpose(arg)
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        m, n = self.arg.shape
+        return (m * n, S.One)
+
+    def _entry(self, i, j, **kwargs):
+        m = self.arg.shape[0]
+        return self.arg[i % m, floor(i / m)]
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, MatrixBase):
+            return ImmutableMatrix(arg.T.reshape(arg.rows * arg.cols, 1))
+        return Vec(arg)
+
+    def _sympystr(self, printer):
+        return f"vec({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
+
+    def _pretty(self, printer):
+        return prettyForm(*prettyForm(*printer._print(self.arg).parens()).left("vec"))
+
+    def _numpycode(self, printer):
+        reshape = printer._module_format(printer._module + ".reshape")
+        return f"{reshape}({printer._print(self.arg)}, (-1, 1), order='F')"
+
+
+class CommutationMatrix(MatrixExpr):
+    """``K(m, n)``: the (mn x mn) permutation with ``K vec(A) = vec(A^T)``, A m x n.
+
+    ``K(1, n)`` and ``K(m, 1)`` are identities.
+
+    >>> from sympy_matdiff.vec import CommutationMatrix
+    >>> CommutationMatrix(2, 3), CommutationMatrix(1, 4)
+    (K(2, 3), I)
+    >>> CommutationMatrix(2, 3).T
+    K(3, 2)
+    """
+
+    def __new__(cls, m, n):
+        m, n = sympify(m), sympify(n)
+        if m == 1 or n == 1:
+            return Identity(m * n)
+        return Basic.__new__(cls, m, n)
+
+    @property
+    def shape(self):
+        m, n = self.args
+        return (m * n, m * n)
+
+    def _entry(self, r, c, **kwargs):
+        m, n = self.args
+        # column c = i + m*j (entry A[i, j]) goes to row j + n*i
+        return KroneckerDelta(r, floor(c / m) + n * (c % m))
+
+    def _eval_transpose(self):
+        m, n = self.args
+        return CommutationMatrix(n, m)
+
+    def _eval_inverse(self):
+        return self._eval_transpose()
+
+    def doit(self, **hints):
+        return self
+
+    def _sympystr(self, printer):
+        m, n = self.args
+        return f"K({printer._print(m)}, {printer._print(n)})"
+
+    def _latex(self, printer):
+        m, n = self.args
+        return r"K_{%s,%s}" % (printer._print(m), printer._print(n))
+
+    def _pretty(self, printer):
+        return prettyForm(self._sympystr(printer))
+
+    def _numpycode(self, printer):
+        m, n = (int(a) for a in self.args)
+        eye = printer._module_format(printer._module + ".eye")
+        rows = [r // n + m * (r % n) for r in range(m * n)]
+        return f"{eye}({m * n})[{rows}]"
+
+
+def diag_of_vec(A):
+    """``diag(vec A)``, the matrix with ``vec(A ∘ N) = diag(vec A) vec N``."""
+    return DiagMatrix(Vec(A))
+
+
+def as_explicit_matrix(M):
+    """``M`` as an ``ImmutableMatrix`` (numeric sizes)."""
+    return ImmutableMatrix(M.as_explicit())
+
+
+__all__ = ["Vec", "CommutationMatrix", "diag_of_vec", "as_explicit_matrix"]
