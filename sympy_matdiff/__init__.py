@@ -19,6 +19,9 @@ from .identification import derivative, hessian
 from .layouts import LayoutError
 from .numeric import check
 from .rules import RULES, Rule
+from . import hooks
+
+hooks.install()
 
 __version__ = "0.1.0"
 

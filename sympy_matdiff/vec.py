@@ -113,6 +113,7 @@ class CommutationMatrix(MatrixExpr):
         return self._eval_transpose()
 
     def doit(self, **hints):
+        # like SymPy's Identity, K stays symbolic; as_explicit() expands it
         return self
 
     def _sympystr(self, printer):
@@ -138,9 +139,4 @@ def diag_of_vec(A):
     return DiagMatrix(Vec(A))
 
 
-def as_explicit_matrix(M):
-    """``M`` as an ``ImmutableMatrix`` (numeric sizes)."""
-    return ImmutableMatrix(M.as_explicit())
-
-
-__all__ = ["Vec", "CommutationMatrix", "diag_of_vec", "as_explicit_matrix"]
+__all__ = ["Vec", "CommutationMatrix", "diag_of_vec"]
