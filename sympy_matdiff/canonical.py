@@ -230,14 +230,27 @@ def fold_transposes(e):
                      fold)
 
 
+FACT_TRANSPOSE_SCALAR = r"x^\top y = y^\top x"
+FACT_TRACE_TRANSPOSE = r"\mathrm{tr}(A^\top) = \mathrm{tr}(A)"
+FACT_FOLD = r"A^\top + B^\top = (A + B)^\top"
+
+
 def candidates(m):
-    """Equal ways to write a monomial: tr(A) = tr(A^T), folded transposes."""
-    out = [m]
+    """Equal ways to write a monomial, each with the fact that gives it."""
+    out = [(m, None)]
     if isinstance(m, Trace):
-        out.append(Trace(transpose(m.arg)))
+        out.append((Trace(transpose(m.arg)), FACT_TRACE_TRANSPOSE))
     elif _is_matrix(m) and m.shape == (1, 1):
-        out.append(transpose(m))
-    return out + [fold_transposes(c) for c in out]
+        out.append((transpose(m), FACT_TRANSPOSE_SCALAR))
+    folded = [(fold_transposes(c), fact or FACT_FOLD) for c, fact in out]
+    return out + [(c, fact) for c, fact in folded
+                  if c not in [o for o, _ in out]]
+
+
+def best_form(ms):
+    """The cheapest way to write any of the equal monomials ``ms``."""
+    return min((cf for m in ms for cf in candidates(m)),
+               key=lambda cf: cost(cf[0]))
 
 
 def _key(m):
@@ -248,23 +261,17 @@ def _key(m):
     return ("as is", m)
 
 
-def canonical(expr, like):
-    """The canonical form of the differential ``expr`` of ``like``."""
-    groups = {}
+def _terms(expr):
     for c, m in expand_terms(expr):
         if m is None:
             m, c = c, S.One   # a term free of differentials (second order)
-        if c == 0 or _is_zero(m):
-            continue
-        groups.setdefault(_key(m), []).append((c, m))
-    terms = []
-    for members in groups.values():
-        coeff = Add(*[c for c, _ in members])
-        if coeff == 0:
-            continue
-        best = min((cand for _, m in members for cand in candidates(m)),
-                   key=cost)
-        terms.append(_scale(coeff, best) if coeff != 1 else best)
+        if c != 0 and not _is_zero(m):
+            yield c, m
+
+
+def assemble(terms, like):
+    """The sum of ``(coefficient, monomial)`` terms, a differential of ``like``."""
+    terms = [m if c == 1 else _scale(c, m) for c, m in terms]
     if not terms:
         return zero_like(like)
     if all(_is_matrix(t) for t in terms):
@@ -273,3 +280,37 @@ def canonical(expr, like):
         return terms[0] if len(terms) == 1 else MatAdd(
             *sorted(terms, key=default_sort_key))
     return Add(*[Trace(t) if _is_matrix(t) else t for t in terms])
+
+
+def canonical(expr, like):
+    """The canonical form of the differential ``expr`` of ``like``."""
+    groups = {}
+    for c, m in _terms(expr):
+        groups.setdefault(_key(m), []).append((c, m))
+    merged = []
+    for members in groups.values():
+        coeff = Add(*[c for c, _ in members])
+        if coeff != 0:
+            merged.append((coeff, best_form([m for _, m in members])[0]))
+    return assemble(merged, like)
+
+
+def canonical_steps(expr, like):
+    """:func:`canonical` in named steps ``[(fact, expression)]``, for derivations.
+
+    Distributing over sums, rewriting each term in its cheapest form (naming
+    the fact used), then collecting like terms; steps that change nothing
+    are left out.
+    """
+    terms = list(_terms(expr))
+    rewritten = [(c,) + best_form([m]) for c, m in terms]
+    facts = sorted({f for _, _, f in rewritten if f}, key=str)
+    steps = [("distributivity", assemble(terms, like)),
+             (", ".join(facts), assemble([(c, m) for c, m, _ in rewritten], like)),
+             ("collect like terms", canonical(expr, like))]
+    out, last = [], expr
+    for fact, e in steps:
+        if e != last:
+            out.append((fact, e))
+            last = e
+    return out
