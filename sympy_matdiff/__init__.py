@@ -16,6 +16,7 @@ from .errors import (IdentificationError, MatrixCalculusError, NoRuleError,
                      NotASymbolError, NotSquareError, ScalarDerivativeError)
 from .expressions import Adjugate, adj, prime, scalar_function
 from .identification import derivative, hessian
+from .derivations import Derivation, derivation
 from .layouts import LayoutError
 from .numeric import check
 from .rules import RULES, Rule
@@ -26,8 +27,8 @@ hooks.install()
 __version__ = "0.1.0"
 
 __all__ = [
-    "d", "derivative", "hessian", "check", "Differential", "ScalarDifferential",
-    "Adjugate", "adj",
+    "d", "derivative", "hessian", "check", "derivation", "Derivation",
+    "Differential", "ScalarDifferential", "Adjugate", "adj",
     "scalar_function", "prime", "RULES", "Rule",
     "MatrixCalculusError", "NoRuleError", "NotASymbolError", "NotSquareError",
     "ScalarDerivativeError", "IdentificationError", "LayoutError",

@@ -30,6 +30,7 @@ from sympy import (Add, HadamardPower, HadamardProduct, Identity,
                    Transpose, ZeroMatrix, default_sort_key, transpose)
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from . import facts
 from .differentials import DIFFERENTIALS, ScalarDifferential, zero_like
 
 
@@ -127,7 +128,7 @@ def _is_zero(m):
 
 # --- trace forms -----------------------------------------------------------
 
-def trace_form(m):
+def trace_form(m, record=None):
     """``(dX, G)`` with the scalar monomial ``m = tr(G dX)``, or ``None``.
 
     ``m`` is a trace, a 1x1 matrix, or a scalar product, linear in one
@@ -138,9 +139,9 @@ def trace_form(m):
     if isinstance(m, ScalarDifferential):
         return m, S.One
     if isinstance(m, Trace):
-        return _trace_of(m.arg, None)
+        return _trace_of(m.arg, None, record)
     if _is_matrix(m) and m.shape == (1, 1):
-        return _trace_of(m, None)
+        return _trace_of(m, None, record)
     if isinstance(m, Pow) and m.exp.is_Integer and m.exp > 1:
         found = trace_form(m.base)      # s^k = s^(k-1) s (second order)
         if found:
@@ -164,14 +165,24 @@ def _times(*factors):
     return _mat(factors) if factors else None
 
 
-def _trace_of(M, P):
-    """G with tr(P M) = tr(G dX), P = None meaning the identity."""
+def _trace_of(M, P, record=None, outer=S.One):
+    """G with tr(P M) = tr(G dX), P = None meaning the identity.
+
+    ``record``, a list, receives ``(fact, outer * tr(P' M'))`` for each
+    move, so that a derivation can show it; ``outer`` is the scalar
+    factor pulled out so far.
+    """
+    def note(fact, P2, M2):
+        if record is not None:
+            record.append((fact, _scale(outer, Trace(_times(P2, M2)))))
     if isinstance(M, DIFFERENTIALS):
         if isinstance(M, ScalarDifferential):
             return None
         return M, P if P is not None else Identity(M.shape[1])
     if isinstance(M, Transpose):
-        return _trace_of(M.arg, None if P is None else transpose(P))
+        P2 = None if P is None else transpose(P)
+        note(facts.TRACE_TRANSPOSE, P2, M.arg)
+        return _trace_of(M.arg, P2, record, outer)
     if isinstance(M, MatPow) and has_differential(M.base):
         M = MatMul(*[M.base] * int(M.exp))      # SymPy's dX**2 is dX*dX
     if isinstance(M, MatMul):
@@ -190,7 +201,13 @@ def _trace_of(M, P):
             return found[0], _scale(rest * Trace(_times(P, *mats)), found[1])
         # the last factor with a differential; any other stays in G
         k = ks[-1]
-        found = _trace_of(mats[k], _times(*mats[k + 1:], P, *mats[:k]))
+        P2 = _times(*mats[k + 1:], P, *mats[:k])
+        if coeff != 1:
+            outer = outer * coeff
+            note(facts.TRACE_SCALAR, _times(P, *mats[:k]), _times(*mats[k:]))
+        if mats[k + 1:]:
+            note(facts.CYCLIC, P2, mats[k])
+        found = _trace_of(mats[k], P2, record, outer)
         if found is None:
             return None
         return found[0], _scale(coeff, found[1]) if coeff != 1 else found[1]
@@ -199,7 +216,9 @@ def _trace_of(M, P):
         others = [a for i, a in enumerate(M.args) if i != ks[-1]]
         A = others[0] if len(others) == 1 else HadamardProduct(*others)
         Q = Identity(M.shape[1]) if P is None else P
-        return _trace_of(M.args[ks[-1]], HadamardProduct(Q, transpose(A)))
+        P2 = HadamardProduct(Q, transpose(A))
+        note(facts.TRACE_HADAMARD, P2, M.args[ks[-1]])
+        return _trace_of(M.args[ks[-1]], P2, record, outer)
     return None
 
 
@@ -230,19 +249,14 @@ def fold_transposes(e):
                      fold)
 
 
-FACT_TRANSPOSE_SCALAR = r"x^\top y = y^\top x"
-FACT_TRACE_TRANSPOSE = r"\mathrm{tr}(A^\top) = \mathrm{tr}(A)"
-FACT_FOLD = r"A^\top + B^\top = (A + B)^\top"
-
-
 def candidates(m):
     """Equal ways to write a monomial, each with the fact that gives it."""
     out = [(m, None)]
     if isinstance(m, Trace):
-        out.append((Trace(transpose(m.arg)), FACT_TRACE_TRANSPOSE))
+        out.append((Trace(transpose(m.arg)), facts.TRACE_TRANSPOSE))
     elif _is_matrix(m) and m.shape == (1, 1):
-        out.append((transpose(m), FACT_TRANSPOSE_SCALAR))
-    folded = [(fold_transposes(c), fact or FACT_FOLD) for c, fact in out]
+        out.append((transpose(m), facts.TRANSPOSE_SCALAR))
+    folded = [(fold_transposes(c), fact or facts.FOLD_TRANSPOSE) for c, fact in out]
     return out + [(c, fact) for c, fact in folded
                   if c not in [o for o, _ in out]]
 
@@ -296,7 +310,7 @@ def canonical(expr, like):
 
 
 def canonical_steps(expr, like):
-    """:func:`canonical` in named steps ``[(fact, expression)]``, for derivations.
+    """:func:`canonical` in steps ``[(facts, expression)]``, for derivations.
 
     Distributing over sums, rewriting each term in its cheapest form (naming
     the fact used), then collecting like terms; steps that change nothing
@@ -304,10 +318,10 @@ def canonical_steps(expr, like):
     """
     terms = list(_terms(expr))
     rewritten = [(c,) + best_form([m]) for c, m in terms]
-    facts = sorted({f for _, _, f in rewritten if f}, key=str)
-    steps = [("distributivity", assemble(terms, like)),
-             (", ".join(facts), assemble([(c, m) for c, m, _ in rewritten], like)),
-             ("collect like terms", canonical(expr, like))]
+    used = sorted({f for _, _, f in rewritten if f}, key=lambda f: f.text)
+    steps = [((facts.DISTRIBUTE,), assemble(terms, like)),
+             (tuple(used), assemble([(c, m) for c, m, _ in rewritten], like)),
+             ((facts.COLLECT,), canonical(expr, like))]
     out, last = [], expr
     for fact, e in steps:
         if e != last:
