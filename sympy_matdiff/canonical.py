@@ -27,7 +27,8 @@ from itertools import product as cartesian
 
 from sympy import (Add, HadamardPower, HadamardProduct, Identity,
                    KroneckerProduct, MatAdd, MatMul, MatPow, Mul, Pow, S, Trace,
-                   Transpose, ZeroMatrix, default_sort_key, transpose)
+                   Transpose, ZeroMatrix, default_sort_key,
+                   preorder_traversal, transpose)
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import facts
@@ -267,11 +268,27 @@ def best_form(ms):
                key=lambda cf: cost(cf[0]))
 
 
+def _rotations(T):
+    """tr(F1...Fn) written every way cyclicity and transposition allow."""
+    fs = list(T.arg.args) if isinstance(T.arg, MatMul) else [T.arg]
+    c = Mul(*[f for f in fs if not f.is_Matrix])
+    fs = [f for f in fs if f.is_Matrix]
+    for seq in (fs, [transpose(f) for f in reversed(fs)]):
+        for i in range(len(seq)):
+            yield c * Trace(_mat(seq[i:] + seq[:i]))
+
+
+def trace_normal(e):
+    """``e`` with each trace rotated to one canonical form, for comparing."""
+    return e.replace(lambda t: isinstance(t, Trace) and not has_differential(t),
+                     lambda t: min(_rotations(t), key=default_sort_key))
+
+
 def _key(m):
     if not _is_matrix(m) or m.shape == (1, 1):
         found = trace_form(m)
         if found is not None:
-            return ("tr",) + found
+            return ("tr", found[0], trace_normal(found[1]))
     return ("as is", m)
 
 
@@ -309,6 +326,13 @@ def canonical(expr, like):
     return assemble(merged, like)
 
 
+def _distributes(expr):
+    """Does expanding ``expr`` distribute a product over a sum?"""
+    summands = expr.args if isinstance(expr, (Add, MatAdd)) else (expr,)
+    return any(isinstance(n, (Add, MatAdd)) and has_differential(n)
+               for s in summands for n in preorder_traversal(s) if n is not s)
+
+
 def canonical_steps(expr, like):
     """:func:`canonical` in steps ``[(facts, expression)]``, for derivations.
 
@@ -322,9 +346,11 @@ def canonical_steps(expr, like):
     steps = [((facts.DISTRIBUTE,), assemble(terms, like)),
              (tuple(used), assemble([(c, m) for c, m, _ in rewritten], like)),
              ((facts.COLLECT,), canonical(expr, like))]
+    if not _distributes(expr):
+        steps = steps[1:]   # only brackets went: no line of its own
     out, last = [], expr
     for fact, e in steps:
-        if e != last:
+        if e != last and fact:    # a change with no fact only moved brackets
             out.append((fact, e))
-            last = e
+        last = e
     return out

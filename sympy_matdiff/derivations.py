@@ -20,7 +20,8 @@ from eq. (2): d(x.T*x)/dx = 2*x.T
 """
 from dataclasses import dataclass, field
 
-from sympy import MatrixSymbol, S, Symbol, Trace, latex
+from sympy import (Inverse, MatAdd, MatMul, MatrixSymbol, S, Symbol, Trace, ZeroMatrix,
+                   latex)
 
 from . import facts
 from .canonical import _terms, assemble, canonical_steps, trace_form
@@ -243,7 +244,7 @@ def derivation(expr, wrt, layout="numerator"):
     X = _check_variable(wrt)
     expr = prepare(expr)
     steps = differential_steps(expr, {X})
-    raw = steps[-1].expr if steps else zero_like(expr)
+    raw = steps[-1].expr if steps else Context({X}).d(expr)   # dX, or 0
     steps += [Step(e, fs) for fs, e in canonical_steps(raw, expr)]
     D = steps[-1].expr if steps else raw
     more, final = identification_steps(expr, X, D)
@@ -252,5 +253,68 @@ def derivation(expr, wrt, layout="numerator"):
                       _names_for_arguments(expr))
 
 
+@dataclass
+class Proof:
+    """A chain of equations ``lhs = rhs``, each with its justification."""
+
+    title: str
+    lines: list         # (lhs, rhs, why): why a tuple of Rules and Facts
+
+    def __str__(self):
+        out = [self.title]
+        for lhs, rhs, why in self.lines:
+            out.append(f"  {lhs} = {rhs}    [{', '.join(w.citation for w in why)}]")
+        return "\n".join(out)
+
+    def latex(self):
+        rows = [r"%s & = %s & & %s" % (latex(lhs), latex(rhs),
+                                       ", ".join(_latex_why(w) for w in why))
+                for lhs, rhs, why in self.lines]
+        return "\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}\n"
+
+    def markdown(self):
+        rows = [f"| ${latex(lhs)}$ | $= {latex(rhs)}$ | "
+                f"{', '.join(w.citation for w in why)} |"
+                for lhs, rhs, why in self.lines]
+        return "\n".join([f"**{self.title}**", "", "| | | |", "|---|---|---|"]
+                         + rows) + "\n"
+
+    def _repr_latex_(self):
+        return self.latex()
+
+
+def inverse_rule_proof(X):
+    """The seed's E.g. 6: ``d(X^-1) = -X^-1 dX X^-1`` from ``X^-1 X = I``.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.derivations import inverse_rule_proof
+    >>> print(inverse_rule_proof(MatrixSymbol('X', 3, 3)))
+    E.g. 6: d(X^-1) from X^-1 X = I
+      d(X**(-1)*X) = d(X**(-1))*X + X**(-1)*dX    [eq. (10)]
+      d(X**(-1)*X) = 0    [X^-1 X = I, eq. (7)]
+      d(X**(-1))*X = -X**(-1)*dX    [subtracting X^-1 dX]
+      d(X**(-1)) = -X**(-1)*dX*X**(-1)    [multiplying by X^-1 on the right]
+    """
+    from .rules import RULES
+    by_name = {r.name: r for r in RULES}
+    inv = Inverse(X)
+    product = MatMul(inv, X)            # unevaluated: SymPy would make it I
+    dinv, dX = Differential(inv), Differential(X)
+    zero = ZeroMatrix(*X.shape)
+    return Proof("E.g. 6: d(X^-1) from X^-1 X = I", [
+        (Differential(product), MatAdd(MatMul(dinv, X), MatMul(inv, dX)),
+         (by_name["product"],)),
+        (Differential(product), zero,
+         (facts.Fact("X^-1 X = I", r"\mathbf{X}^{-1}\mathbf{X}=\mathbf{I}"),
+          by_name["constant"])),
+        (MatMul(dinv, X), MatMul(S.NegativeOne, inv, dX),
+         (facts.Fact("subtracting X^-1 dX", r"\text{subtracting } "
+                     r"\mathbf{X}^{-1}d\mathbf{X}"),)),
+        (dinv, MatMul(S.NegativeOne, inv, dX, inv),
+         (facts.Fact("multiplying by X^-1 on the right",
+                     r"\text{multiplying by } \mathbf{X}^{-1}"),)),
+    ])
+
+
 __all__ = ["derivation", "Derivation", "Step", "differential_steps",
-           "identification_steps", "StepContext"]
+           "identification_steps", "StepContext", "Proof", "inverse_rule_proof"]

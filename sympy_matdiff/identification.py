@@ -26,16 +26,16 @@ S**(-1)
 >>> derivative(S**-1, S)
 -(KroneckerProduct(S.T**(-1), S**(-1)))
 """
-from sympy import (HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul,
+from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul,
                    Mul, S, Symbol, Trace, Transpose, ZeroMatrix, transpose)
 
 from .canonical import (_split_matrix_coeff, expand_terms, fold_transposes,
                         has_differential, trace_form)
 from .differentials import (Differential, ScalarDifferential, _check_variable,
-                            d, prepare)
+                            d, prepare, zero_like)
 from .errors import IdentificationError
 from .layouts import check_layout, from_numerator
-from .vec import CommutationMatrix, Vec, diag_of_vec
+from .vec import CommutationMatrix, Unvec, Vec, diag_of_vec
 
 
 def is_scalar_like(e):
@@ -242,10 +242,21 @@ def _terms(D):
 def numerator_derivative(expr, X, D):
     """The derivative in numerator layout, from the differential D = d(expr)."""
     if isinstance(X, Symbol):     # dy = G dt
-        G = D.xreplace({ScalarDifferential(X): S.One})
-        if has_differential(G):
-            raise IdentificationError(f"{D} is not linear in d{X}.")
-        return _tidy(G)
+        dt = ScalarDifferential(X)
+        Gs = []
+        for c, m in _terms(D):
+            G = m.xreplace({dt: S.One}).replace(   # drop the 1 left in products
+                lambda e: isinstance(e, MatMul),
+                lambda e: MatMul(*e.args, evaluate=True))
+            if has_differential(G):
+                raise IdentificationError(f"{D} is not linear in d{X}.")
+            Gs.append(c * G if not getattr(G, "is_Matrix", False)
+                      else MatMul(c, G, evaluate=True))
+        if not Gs:
+            return _zero(expr, X)
+        if getattr(Gs[0], "is_Matrix", False):
+            return _tidy(collect([g.doit(deep=False) for g in Gs]))
+        return Add(*Gs)
     dX = Differential(X)
     if D == 0 or getattr(D, "is_ZeroMatrix", False):
         return _zero(expr, X)
@@ -253,11 +264,11 @@ def numerator_derivative(expr, X, D):
         Gs = []
         for c, m in _terms(D):
             found = trace_form(m)
-            if found is None or found[0] != dX:
-                raise IdentificationError(
-                    f"trace form: cannot write the term {m} of d({expr}) "
-                    f"as tr(G d{X}); no rule brings d{X} out of it.")
-            G = found[1]
+            if found is not None and found[0] == dX:
+                G = found[1]
+            else:   # through vec: m = vec(G^T)^T vec(dX)
+                J = vec_jacobian(m, dX)
+                G = transpose(Unvec(transpose(J), *X.shape))
             Gs.append(G if c == 1 else MatMul(c, G, evaluate=True))
         return _tidy(collect(Gs))
     Js = [_scale(c, vec_jacobian(m, dX)) for c, m in _terms(D)]
@@ -265,6 +276,8 @@ def numerator_derivative(expr, X, D):
 
 
 def _zero(expr, X):
+    if not X.is_Matrix:
+        return zero_like(expr)
     p, q = X.shape
     if is_scalar_like(expr):
         return ZeroMatrix(q, p)

@@ -59,11 +59,7 @@ def _dims(expr):
 
 def concrete_sizes(expr, rng=None):
     """Small distinct sizes for the symbolic dimensions of ``expr``."""
-    sizes = [2, 3, 4, 5]
-    rng = rng or random.Random(0)
-    rng.shuffle(sizes)
-    return {s: sizes[i % len(sizes)] for i, s in
-            enumerate(sorted(_dims(expr), key=str))}
+    return _sizes([expr], rng or random.Random(0))
 
 
 def random_matrix(rows, cols, rng, shift=0):
@@ -269,7 +265,7 @@ def check(expr, wrt, result=None, layout="numerator", points=2, seed=0,
         from .identification import derivative
         result = derivative(expr, X, layout)
     rng = random.Random(seed)
-    sizes = _sizes(expr, X, result, rng)
+    sizes = _sizes([expr, X, result], rng)
     e, Xs, res = (sympify(v).subs(sizes) for v in (expr, X, result))
     worst, scale = Float(0), Float(0)
     for _ in range(points):
@@ -305,7 +301,7 @@ def check_hessian(expr, wrt, result=None, points=2, pairs=3, seed=0, tol=1e-16):
         from .identification import hessian
         result = hessian(expr, X)
     rng = random.Random(seed)
-    sizes = _sizes(expr, X, result, rng)
+    sizes = _sizes([expr, X, result], rng)
     e, Xs, res = (sympify(v).subs(sizes) for v in (expr, X, result))
     h = Rational(1, 10**12)
     worst, scale = Float(0), Float(0)
@@ -335,9 +331,50 @@ def check_hessian(expr, wrt, result=None, points=2, pairs=3, seed=0, tol=1e-16):
     return Report(err <= tol * max(1.0, float(scale)), err, float(scale), points)
 
 
-def _sizes(expr, X, result, rng):
-    dims = set().union(*(_dims(e) for e in (expr, X, result)
-                         if isinstance(e, Basic)))
+def check_steps(steps, X, reference, seed=0, tol=1e-20):
+    """Check that every step of a derivation equals ``reference``.
+
+    Each step's expression, with the differentials its later steps would
+    evaluate done now (``d(part, X)``), and the reference differential are
+    evaluated at one random point and direction of X; a step whose ``lhs`` is
+    ``vec(dF)`` is compared with vec of the reference.  Returns a
+    :class:`Report` over all steps.
+    """
+    from .differentials import DIFFERENTIALS, d
+    from .vec import Vec
+    rng = random.Random(seed)
+    exprs = [reference] + [s.expr for s in steps]
+    sizes = _sizes([X] + exprs, rng)
+    Xs = X.subs(sizes)
+    point = random_point(sympify(0), set().union(*(
+        variables_of(e.subs(sizes)) for e in exprs)) | {Xs}, rng=rng)
+    V = random_matrix(*Xs.shape, rng) if Xs.is_Matrix else Float(
+        rng.uniform(-1, 1), DIGITS)
+    at = dict(point)
+    at[Differential(Xs)] = V
+
+    def value(e):
+        e = e.subs(sizes).replace(
+            lambda n: isinstance(n, DIFFERENTIALS) and n.arg != Xs,
+            lambda n: d(n.arg, Xs))
+        return _scalar(evaluate(e, at))
+    want = value(reference)
+    want_vec = ImmutableMatrix(want.T.reshape(len(want), 1)) if isinstance(
+        want, MatrixBase) else want
+    worst = Float(0)
+    for s in steps:
+        got = value(s.expr)
+        target = want_vec if s.lhs is not None and isinstance(s.lhs, Vec) \
+            else want
+        worst = max(worst, _max_abs(got - target))
+    err = float(worst)
+    return Report(err <= tol * max(1.0, float(_max_abs(want))), err,
+                  float(_max_abs(want)), 1)
+
+
+def _sizes(exprs, rng):
+    """Small distinct sizes for the symbolic dimensions in ``exprs``."""
+    dims = set().union(*(_dims(e) for e in exprs if isinstance(e, Basic)))
     sizes = [2, 3, 4, 5]
     rng.shuffle(sizes)
     return {s: sizes[i % len(sizes)] for i, s in
@@ -345,5 +382,5 @@ def _sizes(expr, X, result, rng):
 
 
 __all__ = ["evaluate", "random_point", "concrete_sizes", "check_differential",
-           "directional", "Report", "check", "check_hessian",
+           "directional", "Report", "check", "check_hessian", "check_steps",
            "numeric_derivative"]

@@ -244,9 +244,10 @@ def inverse(expr, ctx):
       on=[MatPow], when=lambda e, ctx: e.base.shape == (1, 1)
       and not ctx.varies(e.exp))
 def scalar_matpow(expr, ctx):
-    p = expr.exp
-    return product(p, power(expr.base, p - 1) if p != 2 else expr.base,
-                   ctx.d(expr.base))
+    p, M = expr.exp, expr.base
+    # a non-integer power of a 1x1 matrix is a power of the scalar tr(M)
+    factor = power(M, p - 1) if (p - 1).is_Integer else Trace(M)**(p - 1)
+    return product(p, factor, ctx.d(M))
 
 
 @rule("11, 16", "integer matrix power",

@@ -134,9 +134,47 @@ class CommutationMatrix(MatrixExpr):
         return f"{eye}({m * n})[{rows}]"
 
 
+class Unvec(MatrixExpr):
+    """``unvec(v, p, q)``: the p x q matrix whose vec is the column v.
+
+    >>> from sympy import Matrix
+    >>> from sympy_matdiff.vec import Unvec
+    >>> Unvec(Matrix([1, 2, 3, 4, 5, 6]), 2, 3).as_explicit()
+    Matrix([
+    [1, 3, 5],
+    [2, 4, 6]])
+    """
+
+    def __new__(cls, v, p, q):
+        v, p, q = sympify(v), sympify(p), sympify(q)
+        if isinstance(v, Vec) and v.arg.shape == (p, q):
+            return v.arg
+        return Basic.__new__(cls, v, p, q)
+
+    @property
+    def shape(self):
+        return (self.args[1], self.args[2])
+
+    def _entry(self, i, j, **kwargs):
+        return self.args[0][i + self.args[1] * j, 0]
+
+    def _sympystr(self, printer):
+        v, p, q = (printer._print(a) for a in self.args)
+        return f"unvec({v}, {p}, {q})"
+
+    def _latex(self, printer):
+        v, p, q = (printer._print(a) for a in self.args)
+        return r"\operatorname{unvec}_{%s,%s}\left(%s\right)" % (p, q, v)
+
+    def _numpycode(self, printer):
+        reshape = printer._module_format(printer._module + ".reshape")
+        v, p, q = (printer._print(a) for a in self.args)
+        return f"{reshape}({v}, ({p}, {q}), order='F')"
+
+
 def diag_of_vec(A):
     """``diag(vec A)``, the matrix with ``vec(A ∘ N) = diag(vec A) vec N``."""
     return DiagMatrix(Vec(A))
 
 
-__all__ = ["Vec", "CommutationMatrix", "diag_of_vec"]
+__all__ = ["Vec", "CommutationMatrix", "Unvec", "diag_of_vec"]
