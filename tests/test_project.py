@@ -15,6 +15,12 @@ def test_rule_table_is_up_to_date():
         "run: python3 -m sympy_matdiff.rule_table > docs/rules.md"
 
 
+def test_tutorial_is_up_to_date():
+    from sympy_matdiff.tutorial import tutorial_markdown
+    assert (ROOT / "docs" / "tutorial.md").read_text() == tutorial_markdown(), \
+        "run: python3 -m sympy_matdiff.tutorial > docs/tutorial.md"
+
+
 def test_readme_holds_the_two_commands_and_ci_runs_the_test_command():
     readme = (ROOT / "README.md").read_text()
     assert TEST_COMMAND in readme and MAIN_COMMAND in readme
