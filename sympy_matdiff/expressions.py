@@ -33,7 +33,37 @@ def require_square(M, what):
             + ".")
 
 
-class Adjugate(MatrixExpr):
+class NamedOperator(MatrixExpr):
+    """A matrix operator of one argument, written ``name(X)``.
+
+    Subclasses set ``name`` (and ``latex_name``) and ``_explicit(M)``, the
+    operator on an explicit matrix, which ``doit`` applies.
+    """
+
+    name = latex_name = None
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, MatrixBase):  # an explicit matrix
+            return ImmutableMatrix(self._explicit(arg))
+        return self.func(arg)
+
+    def _sympystr(self, printer):
+        return f"{self.name}({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return r"%s\left(%s\right)" % (self.latex_name, printer._print(self.arg))
+
+    def _pretty(self, printer):
+        arg = prettyForm(*printer._print(self.arg).parens())
+        return prettyForm(*arg.left(self.name))
+
+
+class Adjugate(NamedOperator):
     """The adjugate ``adj(X)``: the transpose of the cofactor matrix.
 
     For invertible X, ``adj(X) = det(X) * X**-1``.
@@ -49,6 +79,8 @@ class Adjugate(MatrixExpr):
     [-3,  1]])
     """
 
+    name, latex_name = "adj", r"\operatorname{adj}"
+
     def __new__(cls, arg):
         arg = sympify(arg)
         if not arg.is_Matrix:
@@ -58,18 +90,12 @@ class Adjugate(MatrixExpr):
         return Basic.__new__(cls, arg)
 
     @property
-    def arg(self):
-        return self.args[0]
-
-    @property
     def shape(self):
         return self.arg.shape
 
-    def doit(self, **hints):
-        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
-        if isinstance(arg, MatrixBase):  # an explicit matrix
-            return ImmutableMatrix(arg.adjugate())
-        return Adjugate(arg)
+    @staticmethod
+    def _explicit(M):
+        return M.adjugate()
 
     def as_explicit(self):
         return ImmutableMatrix(self.arg.as_explicit().adjugate())
@@ -79,15 +105,6 @@ class Adjugate(MatrixExpr):
 
     def _eval_transpose(self):
         return Adjugate(self.arg.T)
-
-    def _sympystr(self, printer):
-        return f"adj({printer._print(self.arg)})"
-
-    def _latex(self, printer):
-        return r"\operatorname{adj}\left(%s\right)" % printer._print(self.arg)
-
-    def _pretty(self, printer):
-        return prettyForm(*prettyForm(*printer._print(self.arg).parens()).left("adj"))
 
     def _numpycode(self, printer):
         # adj(X) = det(X) X^-1, exact for invertible X, which is where the

@@ -18,14 +18,15 @@ written with.  ``vec`` stacks columns.
 >>> (CommutationMatrix(2, 3).as_explicit() * Vec(M).doit()).T
 Matrix([[1, 2, 3, 4, 5, 6]])
 """
-from sympy import (Basic, Identity, ImmutableMatrix, KroneckerDelta, MatrixBase,
-                   S, floor, sympify)
+from sympy import Basic, Identity, KroneckerDelta, S, floor, sympify
 from sympy.matrices.expressions import MatrixExpr, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.printing.pretty.stringpict import prettyForm
 
+from .expressions import NamedOperator
 
-class Vec(MatrixExpr):
+
+class Vec(NamedOperator):
     """``vec(M)``: the columns of M stacked into one column.
 
     A column vector is its own vec; a row vector's vec is its transpose.
@@ -44,33 +45,20 @@ class Vec(MatrixExpr):
             return Transpose(arg)
         return Basic.__new__(cls, arg)
 
-    @property
-    def arg(self):
-        return self.args[0]
+    name, latex_name = "vec", r"\operatorname{vec}"
 
     @property
     def shape(self):
         m, n = self.arg.shape
         return (m * n, S.One)
 
+    @staticmethod
+    def _explicit(M):
+        return M.T.reshape(M.rows * M.cols, 1)
+
     def _entry(self, i, j, **kwargs):
         m = self.arg.shape[0]
         return self.arg[i % m, floor(i / m)]
-
-    def doit(self, **hints):
-        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
-        if isinstance(arg, MatrixBase):
-            return ImmutableMatrix(arg.T.reshape(arg.rows * arg.cols, 1))
-        return Vec(arg)
-
-    def _sympystr(self, printer):
-        return f"vec({printer._print(self.arg)})"
-
-    def _latex(self, printer):
-        return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
-
-    def _pretty(self, printer):
-        return prettyForm(*prettyForm(*printer._print(self.arg).parens()).left("vec"))
 
     def _numpycode(self, printer):
         reshape = printer._module_format(printer._module + ".reshape")
