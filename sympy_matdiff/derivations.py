@@ -20,13 +20,18 @@ from eq. (2): d(x.T*x)/dx = 2*x.T
 """
 from dataclasses import dataclass, field
 
-from sympy import (Inverse, MatAdd, MatMul, MatrixSymbol, S, Symbol, Trace, ZeroMatrix,
-                   latex)
+from sympy import (HadamardProduct, Inverse, MatAdd, MatMul, MatrixSymbol, Mul, Pow,
+                   S, Symbol, Trace, Transpose, ZeroMatrix, count_ops, latex,
+                   preorder_traversal, transpose)
+from sympy.core.parameters import evaluate
 
 from . import facts
-from .canonical import _terms, assemble, canonical_steps, trace_form
+from .canonical import (_terms, assemble, canonical_steps, fold_transposes,
+                        has_differential, trace_form)
 from .differentials import (DIFFERENTIALS, Context, Differential,
                             _check_variable, prepare, zero_like)
+from .errors import MatrixCalculusError
+from .examples import SEED_EXAMPLES
 from .expressions import ScalarFunction
 from .facts import IDENTITIES_1
 from .identification import derivative, is_scalar_like, numerator_derivative
@@ -47,10 +52,16 @@ class Step:
     expr: object
     why: tuple
     lhs: object = None
+    at: tuple = ()      # (name, value) pairs: y = W*x + b, dy = d(W*x + b)
 
     @property
     def citation(self):
         return ", ".join(w.citation for w in self.why)
+
+    @property
+    def meaning(self):
+        """The line with its named parts substituted: what is checked."""
+        return self.expr.xreplace(dict(self.at)) if self.at else self.expr
 
 
 class StepContext(Context):
@@ -67,22 +78,40 @@ def _pending(e, variables):
     return [p for a in e.args for p in _pending(a, variables)]
 
 
-def differential_steps(expr, variables):
+def differential_steps(expr, variables, start=None):
     """The rules applied one at a time, as ``[Step]``.
 
     Each step applies the rule of the first pending differential, to every
-    pending differential that the same rule handles.
+    pending differential that the same rule handles.  ``start`` is the line
+    to begin from (``d(expr)`` by default).  Where SymPy would cancel a
+    factor against the rule's result (``|X|^-1 |X|``), the line before the
+    cancellation is shown too, as the seed does.
     """
     ctx = StepContext(variables)
-    current, steps = Differential(expr), []
+    current, steps = start if start is not None else Differential(expr), []
     while True:
         pending = _pending(current, ctx.variables)
         if not pending:
             return steps
         rule = rule_for(pending[0].arg, ctx)
-        current = current.xreplace({p: rule.apply(p.arg, ctx) for p in pending
-                                    if rule_for(p.arg, ctx) is rule})
-        steps.append(Step(current, (rule,)))
+        done = {p: rule.apply(p.arg, ctx) for p in pending
+                if rule_for(p.arg, ctx) is rule}
+        with evaluate(False):
+            shown = current.xreplace(done)
+        current = current.xreplace(done)
+        if shown != current and _cancels(shown):
+            steps += [Step(shown, (rule,)), Step(current, (facts.CANCEL,))]
+        else:
+            steps.append(Step(current, (rule,)))
+
+
+def _cancels(e):
+    """Whether a product in ``e`` holds a factor and its reciprocal."""
+    def factors(m):
+        return [f for a in m.args for f in (factors(a) if isinstance(a, Mul)
+                                            else [a])]
+    return any(any(Pow(a, -1) in fs for a in fs if not a.is_Matrix)
+               for fs in map(factors, e.atoms(Mul)))
 
 
 def identification_steps(expr, X, D):
@@ -100,6 +129,11 @@ def identification_steps(expr, X, D):
     vector = X.shape[1] == 1
     terms = list(_terms(D))
     steps = []
+    for i, (c, m) in enumerate(terms):
+        # the seed moves a Hadamard factor before writing the trace (E.g. 5)
+        for fact, e in _hadamard_moves(m):
+            terms[i] = (c, e)
+            steps.append(Step(assemble(terms, S.Zero), (fact,)))
     moves = [_moves(m) for _, m in terms]
     if not vector or any(moves):
         # x = tr(x), then each term's trace moves, one term at a time
@@ -119,10 +153,115 @@ def identification_steps(expr, X, D):
     return steps, IDENTITIES_1["2" if vector else "3"]
 
 
+def _factors(m):
+    return [f for a in m.args for f in (_factors(a) if isinstance(a, MatMul)
+                                        else [a])]
+
+
+def _hadamard_moves(m):
+    """``p^T (a∘n) = (p∘a)^T n`` for the column Hadamard factor of a 1x1 ``m``.
+
+    Returns ``[(fact, m')]``: the move, then ``(A∘B)^T = A^T∘B^T``; nothing
+    when ``m`` is not a row times a column Hadamard product holding the
+    differential.
+    """
+    if not (isinstance(m, MatMul) and m.shape == (1, 1)):
+        return []
+    args = _factors(m)
+    scalars = [a for a in args if not a.is_Matrix]
+    mats = [a for a in args if a.is_Matrix]
+    for i, H in enumerate(mats):
+        if not (isinstance(H, HadamardProduct) and H.shape[1] == 1 and i > 0):
+            continue
+        inner = [a for a in H.args if has_differential(a)]
+        if len(inner) != 1 or any(has_differential(a) for a in mats[:i]):
+            continue
+        P = MatMul(*mats[:i]) if i > 1 else mats[0]
+        A = [a for a in H.args if a is not inner[0]]
+        A = HadamardProduct(*A) if len(A) > 1 else A[0]
+        N = _factors(inner[0]) if isinstance(inner[0], MatMul) else inner
+        rest = N + mats[i + 1:]
+        moved = MatMul(*scalars, Transpose(HadamardProduct(Transpose(P), A)),
+                       *rest)
+        spread = MatMul(*scalars, HadamardProduct(P, transpose(A)), *rest)
+        return [(facts.HADAMARD_VECTOR, moved), (facts.HADAMARD_TRANSPOSE, spread)]
+    return []
+
+
 def _moves(m):
     record = []
     trace_form(m, record)
     return record
+
+
+def _named_part(expr, X):
+    """``(f, Y, y)``: a part ``y`` that ``expr = f(y)`` uses more than once.
+
+    ``expr`` must depend on X only through ``y`` (SymPy writes ``y^T`` as
+    the transpose of each term, which counts as a use); the largest such
+    part is taken.  ``None`` when there is none.
+    """
+    if not is_scalar_like(expr) or isinstance(expr, ScalarFunction):
+        return None
+    parts = {p for p in preorder_traversal(expr) if isinstance(p, (MatAdd, MatMul))
+             and p.shape[0] != 1 and X in p.free_symbols}
+    taken = {str(a) for a in expr.free_symbols}
+    for y in sorted(parts, key=lambda p: (-count_ops(p), len(p.atoms(Transpose)),
+                                          str(p))):
+        name = "y" if y.shape[1] == 1 else "Y"
+        name = next(n for n in [name] + [f"{name}{k}" for k in range(1, 99)]
+                    if n not in taken)
+        Y = MatrixSymbol(name, *y.shape)
+        f = expr.xreplace({y: Y, transpose(y): Transpose(Y)})
+        if X not in f.free_symbols and sum(
+                1 for n in preorder_traversal(f) if n == Y) > 1:
+            return f, Y, y
+    return None
+
+
+def _known_result(f, Y, G):
+    """The fact ``df/dY = G``, named after the seed's example if it is one."""
+    for ex in SEED_EXAMPLES:
+        if ex.wrt.is_Matrix and ex.wrt.shape[1] == Y.shape[1] == 1 and \
+                ex.expr.xreplace({ex.wrt: Y}) == f:
+            return facts.Fact(
+                f"from {ex.name}, d({ex.expr})/d{ex.wrt} = "
+                f"{G.xreplace({Y: ex.wrt})}",
+                r"\text{%s, } \frac{d(%s)}{d%s}=%s" % (
+                    ex.name.lower(), latex(ex.expr), latex(ex.wrt),
+                    latex(G.xreplace({Y: ex.wrt}))))
+    return facts.Fact(f"d({f})/d{Y} = {G}",
+                      r"\frac{d(%s)}{d%s}=%s" % (latex(f), latex(Y), latex(G)))
+
+
+def chain_steps(expr, X):
+    """The seed's E.g. 2 route: name a repeated part y, use a known dz/dy.
+
+    ``d f(y) = (df/dy) dy`` by eq. (2) or (3), with ``df/dy`` derived on its
+    own; then ``y`` is substituted back and ``dy`` is taken with the rules.
+    Returns the first steps and the line the rules continue from, or
+    ``([], None)`` when ``expr`` repeats no part.
+    """
+    found = _named_part(expr, X)
+    if found is None:
+        return [], None
+    f, Y, y = found
+    try:
+        G = derivative(f, Y)
+    except MatrixCalculusError:
+        return [], None
+    dY, vector = Differential(Y), Y.shape[1] == 1
+    let = facts.Fact(f"let {Y} = {y}", r"\text{let }%s=%s" % (latex(Y), latex(y)),
+                     "")
+    by_y = MatMul(*(G.args if isinstance(G, MatMul) else [G]), dY)
+    by_y = by_y if vector else Trace(by_y)
+    back = by_y.xreplace({Y: y, dY: Differential(y)})
+    return [Step(Differential(f), (let,), at=((Y, y),)),
+            Step(by_y, (IDENTITIES_1["2" if vector else "3"],
+                        _known_result(f, Y, G)),
+                 at=((Y, y), (dY, Differential(y)))),
+            Step(back, (facts.Fact(f"substituting {Y} = {y}",
+                                   r"\text{substituting }%s" % latex(Y), ""),))], back
 
 
 def _names_for_arguments(expr):
@@ -154,14 +293,15 @@ class Derivation:
         return printer(e.xreplace(self.lets) if self.lets else e)
 
     def _lhs(self, step, printer=str):
-        lhs = step.lhs if step.lhs is not None else Differential(self.expr)
+        lhs = step.lhs if step.lhs is not None else Differential(
+            fold_transposes(self.expr))
         return self._show(lhs, printer)
 
     def _let_text(self, printer=str):
         return ", ".join(f"{printer(v)} = {printer(k)}" for k, v in self.lets.items())
 
     def _name(self, printer=str):
-        num, var = self._show(self.expr, printer), printer(self.wrt)
+        num, var = self._show(fold_transposes(self.expr), printer), printer(self.wrt)
         if printer is latex:
             return r"\frac{\mathrm{d}(%s)}{\mathrm{d}%s}" % (num, var)
         return f"d({num})/d{var}"
@@ -217,7 +357,7 @@ def _latex_why(w):
     if getattr(w, "eq", ""):
         return r"\text{from eq. (%s)}" % w.eq
     if isinstance(w, facts.Fact):
-        return r"\text{from } %s" % w.latex
+        return w.lead + w.latex
     return r"\text{%s}" % w.citation
 
 
@@ -243,7 +383,8 @@ def derivation(expr, wrt, layout="numerator"):
     check_layout(layout)
     X = _check_variable(wrt)
     expr = prepare(expr)
-    steps = differential_steps(expr, {X})
+    steps, start = chain_steps(expr, X)
+    steps += differential_steps(expr, {X}, start)
     raw = steps[-1].expr if steps else Context({X}).d(expr)   # dX, or 0
     steps += [Step(e, fs) for fs, e in canonical_steps(raw, expr)]
     D = steps[-1].expr if steps else raw

@@ -17,6 +17,7 @@ class Fact:
 
     text: str
     latex: str
+    lead: str = r"\text{from } "     # how a LaTeX derivation cites it
 
     @property
     def citation(self):
@@ -41,8 +42,15 @@ TRANSPOSE_SCALAR = Fact("x^T y = y^T x", r"\mathbf{x}^\top \mathbf{y}="
                         r"\mathbf{y}^\top \mathbf{x}")
 FOLD_TRANSPOSE = Fact("A^T + B^T = (A + B)^T",
                       r"\mathbf{A}^\top+\mathbf{B}^\top=(\mathbf{A}+\mathbf{B})^\top")
-DISTRIBUTE = Fact("distributivity", r"\text{distributivity}")
-COLLECT = Fact("collecting like terms", r"\text{collecting like terms}")
+CANCEL = Fact("x^-1 x = 1", r"x^{-1}x=1")
+HADAMARD_VECTOR = Fact("x^T(y∘z) = (x∘y)^T z",
+                       r"\mathbf{x}^\top(\mathbf{y}\circ\mathbf{z})="
+                       r"(\mathbf{x}\circ\mathbf{y})^\top\mathbf{z}")
+HADAMARD_TRANSPOSE = Fact("(A∘B)^T = A^T∘B^T",
+                          r"(\mathbf{A}\circ\mathbf{B})^\top="
+                          r"\mathbf{A}^\top\circ\mathbf{B}^\top")
+DISTRIBUTE = Fact("distributivity", r"\text{distributivity}", "")
+COLLECT = Fact("collecting like terms", r"\text{collecting like terms}", "")
 VEC = Fact("vec(AXB) = (B^T⊗A) vec(X), vec(X^T) = K vec(X), "
            "vec(A∘X) = diag(vec A) vec(X)",
            r"\mathrm{vec}(\mathbf{AXB})=(\mathbf{B}^\top\otimes\mathbf{A})"

@@ -343,7 +343,7 @@ def check_steps(steps, X, reference, seed=0, tol=1e-20):
     from .differentials import DIFFERENTIALS, d
     from .vec import Vec
     rng = random.Random(seed)
-    exprs = [reference] + [s.expr for s in steps]
+    exprs = [reference] + [getattr(s, "meaning", s.expr) for s in steps]
     sizes = _sizes([X] + exprs, rng)
     Xs = X.subs(sizes)
     point = random_point(sympify(0), set().union(*(
@@ -362,8 +362,8 @@ def check_steps(steps, X, reference, seed=0, tol=1e-20):
     want_vec = ImmutableMatrix(want.T.reshape(len(want), 1)) if isinstance(
         want, MatrixBase) else want
     worst = Float(0)
-    for s in steps:
-        got = value(s.expr)
+    for s, e in zip(steps, exprs[1:]):
+        got = value(e)
         target = want_vec if s.lhs is not None and isinstance(s.lhs, Vec) \
             else want
         worst = max(worst, _max_abs(got - target))

@@ -161,6 +161,27 @@ def variable(expr, ctx):
     return Differential(expr)
 
 
+def _affine(e, ctx):
+    """One varying term, a product with one varying matrix factor."""
+    terms = [a for a in e.args if ctx.varies(a)]
+    if len(terms) != 1:
+        return False
+    t = terms[0]
+    return isinstance(t, MatMul) and _one_varying(t, ctx) and t.args[
+        _varying(t, ctx)[0]].is_Matrix
+
+
+@rule("12", "affine in one factor",
+      r"d({\mathbf{A}\mathbf{X}}\mathbf{B}+\mathbf{C})"
+      r"=\mathbf{A}(d\mathbf{X})\mathbf{B}",
+      "The constant terms drop out and the constant factors stay in place "
+      "around the differential of the one varying factor.",
+      on=[MatAdd], when=_affine)
+def affine_factor(expr, ctx):
+    term, = [a for a in expr.args if ctx.varies(a)]
+    return _product_rule(term, ctx)
+
+
 @rule("9", "sum", r"d(\mathbf{X}+\mathbf{Y})=d\mathbf{X}+d\mathbf{Y}",
       "The differential is linear: it distributes over sums.",
       on=[MatAdd, Add])

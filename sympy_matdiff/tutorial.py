@@ -7,7 +7,7 @@ checks that the page is up to date with the code.
 >>> tutorial_markdown().splitlines()[0]
 '# Tutorial: matrix calculus via differentials'
 """
-from sympy import MatrixSymbol
+from sympy import MatrixSymbol, Trace
 
 from .derivations import derivation, inverse_rule_proof
 from .examples import SEED_EXAMPLES
@@ -24,14 +24,17 @@ time. Then bring the differential into one of the forms of identities 1
 `dy/dx = G` (eq. (2)); `dy = tr(G dX)` gives `dy/dX = G` (eq. (3));
 `d vec F = J vec dX` gives `dF/dX = J` (eq. (5)). The tricks on the way are
 `x = tr(x)` for a scalar, `tr(ABC) = tr(CAB)`, `x^T y = y^T x`, and for the
-Hadamard product `tr(P(A∘N)) = tr((P∘A^T)N)`.
+Hadamard product `x^T(y∘z) = (x∘y)^T z` and `tr(P(A∘N)) = tr((P∘A^T)N)`.
+When an expression uses a part twice, as `(Wx + b)^T (Wx + b)` does, the
+derivation names it (`let y = Wx + b`), reuses the derivative of the simpler
+expression in y (E.g. 1 here) and substitutes back: the seed's E.g. 2.
 
 `derivation(expr, wrt)` writes this out, each line justified; in Jupyter it
 displays as LaTeX, and `.latex()`, `.markdown()` and `str()` render it.
 Every line below is checked numerically in the tests.
 
 ```python
-from sympy import MatrixSymbol
+from sympy import MatrixSymbol, Trace
 from sympy_matdiff import derivation
 x = MatrixSymbol('x', 3, 1)
 derivation(x.T*x, x)
@@ -55,7 +58,26 @@ def tutorial_markdown():
     parts.append("```\n" + str(inverse_rule_proof(X)) + "\n```\n")
     parts.append("and the derivative of the inverse then follows through vec:\n")
     parts.append("```\n" + str(derivation(X**-1, X)) + "\n```\n")
+    parts.append(BEYOND)
+    for expr, wrt in _beyond():
+        parts.append("```\n" + str(derivation(expr, wrt)) + "\n```\n")
     return "\n".join(parts)
+
+
+BEYOND = """## Beyond the seed
+
+The same moves, on three more cases: least squares (the named part is
+`A x - b`), a matrix least squares, and a matrix-valued function, whose
+derivative is read from `d vec F = J vec dX` (eq. (5)):
+"""
+
+
+def _beyond():
+    A, x, b = MatrixSymbol("A", 4, 3), MatrixSymbol("x", 3, 1), MatrixSymbol("b", 4, 1)
+    X, C = MatrixSymbol("X", 3, 2), MatrixSymbol("C", 4, 2)
+    return [((A * x - b).T * (A * x - b), x),
+            (Trace((A * X - C).T * (A * X - C)), X),
+            (X.T * X, X)]
 
 
 if __name__ == "__main__":

@@ -33,7 +33,12 @@ def test_eg1_step_for_step():
 def test_eg3_step_for_step():
     ex = EG["E.g. 3", "X"]
     der = derivation(ex.expr, ex.wrt)
-    assert citations(der) == ["eq. (1)", "eq. (18)"]
+    assert citations(der) == ["eq. (1)", "eq. (18)", "x^-1 x = 1"]
+    # the seed's middle line, |X|^-1 |X| tr(X^-1 dX), before SymPy cancels it
+    assert [str(s.expr) for s in der.steps] == [
+        "d(Determinant(X))/Determinant(X)",
+        "(Determinant(X)*Trace(X**(-1)*dX))/Determinant(X)",
+        "Trace(X**(-1)*dX)"]
     assert der.final.eq == "3" and str(der.result) == "X**(-1)"
     assert verified(der)
 
@@ -63,25 +68,54 @@ def test_eg5_w2_step_for_step():
 def test_eg5_w1_step_for_step():
     ex = EG["E.g. 5", "W1"]
     der = derivation(ex.expr, ex.wrt)
+    # the seed: (2), (12), (19), (12), the Hadamard move on the scalar, the
+    # transpose of a Hadamard product, x = tr(x), the cyclic permutation
     assert citations(der) == [
-        "eq. (2)", "eq. (12)", "eq. (19)", "eq. (12)", "x = tr(x) for a scalar",
-        "tr(P(A∘N)) = tr((P∘A^T)N)", "tr(ABC) = tr(CAB)"]
+        "eq. (2)", "eq. (12)", "eq. (19)", "eq. (12)", "x^T(y∘z) = (x∘y)^T z",
+        "(A∘B)^T = A^T∘B^T", "x = tr(x) for a scalar", "tr(ABC) = tr(CAB)"]
+    lines = str(der).splitlines()[4:8]
+    assert [line.split("= ", 1)[1] for line in lines] == [
+        "(HadamardProduct((dl/dy*W2).T, sigma'(W1*x))).T*dW1*x"
+        "    [x^T(y∘z) = (x∘y)^T z]",
+        "(HadamardProduct(dl/dy*W2, sigma'(W1*x).T))*dW1*x    [(A∘B)^T = A^T∘B^T]",
+        "Trace((HadamardProduct(dl/dy*W2, sigma'(W1*x).T))*dW1*x)"
+        "    [x = tr(x) for a scalar]",
+        "Trace(x*(HadamardProduct(dl/dy*W2, sigma'(W1*x).T))*dW1)"
+        "    [tr(ABC) = tr(CAB)]"]
     assert der.final.eq == "3"
     assert der.result == derivative(ex.expr, ex.wrt)
     assert verified(der)
 
 
-def test_eg2_reaches_the_seed_form():
-    # The seed names y = Wx + b and reuses E.g. 1; the plugin applies the
-    # product rule to the expanded product instead, and ends at the same
-    # differential and the same derivative.
+def test_eg2_step_for_step():
+    # The seed names y = Wx + b, reuses E.g. 1 for d(y^T y), substitutes
+    # back and takes d(Wx + b) by eq. (12).
     ex = EG["E.g. 2", "W"]
     der = derivation(ex.expr, ex.wrt)
-    assert "eq. (10)" in citations(der) and "eq. (12)" in citations(der)
-    assert citations(der)[-2:] == ["x = tr(x) for a scalar", "tr(ABC) = tr(CAB)"]
-    assert str(der.steps[-3].expr) == "2*(W*x + b).T*dW*x"
+    assert citations(der) == [
+        "let y = W*x + b", "eq. (2), from E.g. 1, d(x.T*x)/dx = 2*x.T",
+        "substituting y = W*x + b", "eq. (12)", "x = tr(x) for a scalar",
+        "tr(ABC) = tr(CAB)"]
+    assert [str(s.expr) for s in der.steps] == [
+        "d(y.T*y)", "2*y.T*dy", "2*(W*x + b).T*d(W*x + b)", "2*(W*x + b).T*(dW*x)",
+        "2*Trace((W*x + b).T*dW*x)", "2*Trace(x*(W*x + b).T*dW)"]
+    assert str(der).startswith("d((W*x + b).T*(W*x + b)) = d(y.T*y)")
     assert der.final.eq == "3" and str(der.result) == "2*x*(W*x + b).T"
     assert verified(der)
+
+
+def test_a_repeated_part_of_a_matrix_variable_is_named_and_checked():
+    A, X, C = MatrixSymbol("A", 2, 3), MatrixSymbol("X", 3, 4), MatrixSymbol("C", 2, 4)
+    f = Trace((A * X + C).T * (A * X + C))
+    der = derivation(f, X)
+    assert citations(der)[:3] == [
+        "let Y = A*X + C", "eq. (3), d(Trace(Y.T*Y))/dY = 2*Y.T",
+        "substituting Y = A*X + C"]
+    assert der.result == derivative(f, X)
+    assert verified(der)
+    # the check sees through the names: a wrong known result is caught
+    wrong = [Step(3 * der.steps[1].expr, (), at=der.steps[1].at)]
+    assert not check_steps(wrong, X, d(f, X)).ok
 
 
 def test_eg6_proof_from_the_product_rule():
