@@ -20,10 +20,11 @@ from eq. (2): d(x.T*x)/dx = 2*x.T
 """
 from dataclasses import dataclass, field
 
-from sympy import (HadamardProduct, Inverse, MatAdd, MatMul, MatrixSymbol, Mul, Pow,
-                   S, Symbol, Trace, Transpose, ZeroMatrix, count_ops, latex,
-                   preorder_traversal, transpose)
+from sympy import (Basic, Dummy, HadamardProduct, Inverse, Lambda, MatAdd, MatMul,
+                   MatrixSymbol, Mul, Pow, S, Symbol, Trace, Transpose, ZeroMatrix,
+                   count_ops, latex, preorder_traversal, transpose)
 from sympy.core.parameters import evaluate
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import facts
 from .canonical import (_terms, assemble, canonical_steps, fold_transposes,
@@ -34,10 +35,11 @@ from .errors import MatrixCalculusError
 from .examples import SEED_EXAMPLES
 from .expressions import ScalarFunction
 from .facts import IDENTITIES_1
-from .identification import derivative, is_scalar_like, numerator_derivative
+from .identification import (derivative, is_scalar_like, numerator_derivative,
+                             vec_jacobian)
 from .layouts import check_layout
 from .rules import rule_for
-from .vec import Vec
+from .vec import Unvec, Vec
 
 
 @dataclass(frozen=True)
@@ -134,18 +136,32 @@ def identification_steps(expr, X, D):
         for fact, e in _hadamard_moves(m):
             terms[i] = (c, e)
             steps.append(Step(assemble(terms, S.Zero), (fact,)))
-    moves = [_moves(m) for _, m in terms]
-    if not vector or any(moves):
+
+    def read_off(m):
+        found = trace_form(m)
+        return found if found is not None and found[0] == dX else None
+
+    plain = [read_off(m) is not None for _, m in terms]
+    moves = [_moves(m) if ok else [] for (_, m), ok in zip(terms, plain)]
+    if not vector or any(moves) or not all(plain):
         # x = tr(x), then each term's trace moves, one term at a time
         wrapped = [(c, Trace(m) if m.is_Matrix else m) for c, m in terms]
         if wrapped != terms:
             steps.append(Step(assemble(wrapped, S.Zero), (facts.SCALAR_IS_TRACE,)))
         done = []
         for i, (c, m) in enumerate(wrapped):
+            rest = wrapped[i + 1:]
+            if not plain[i]:    # no trace move applies: through vec
+                J = vec_jacobian(terms[i][1], dX)
+                G = transpose(Unvec(transpose(J), *X.shape))
+                steps.append(Step(assemble(done + [(c, Trace(J * Vec(dX)))] + rest,
+                                           S.Zero), (facts.VEC,)))
+                done.append((c, Trace(G * dX)))
+                steps.append(Step(assemble(done + rest, S.Zero), (facts.VEC_TRACE,)))
+                continue
             for fact, e in _moves(m):
-                steps.append(Step(assemble(done + [(c, e)] + wrapped[i + 1:],
-                                           S.Zero), (fact,)))
-            dX_, G = trace_form(m)
+                steps.append(Step(assemble(done + [(c, e)] + rest, S.Zero), (fact,)))
+            dX_, G = read_off(m)
             done.append((c, Trace(G * dX_)))
     if len(terms) > 1:
         G = numerator_derivative(expr, X, D)
@@ -181,7 +197,8 @@ def _hadamard_moves(m):
         A = HadamardProduct(*A) if len(A) > 1 else A[0]
         N = _factors(inner[0]) if isinstance(inner[0], MatMul) else inner
         rest = N + mats[i + 1:]
-        moved = MatMul(*scalars, Transpose(HadamardProduct(Transpose(P), A)),
+        Pt = P.arg if isinstance(P, Transpose) else Transpose(P)
+        moved = MatMul(*scalars, Transpose(HadamardProduct(Pt, A)),
                        *rest)
         spread = MatMul(*scalars, HadamardProduct(P, transpose(A)), *rest)
         return [(facts.HADAMARD_VECTOR, moved), (facts.HADAMARD_TRANSPOSE, spread)]
@@ -213,7 +230,8 @@ def _named_part(expr, X):
                     if n not in taken)
         Y = MatrixSymbol(name, *y.shape)
         f = expr.xreplace({y: Y, transpose(y): Transpose(Y)})
-        if X not in f.free_symbols and sum(
+        # only a function of y alone, whose derivative is a known result
+        if f.free_symbols == {Y} and sum(
                 1 for n in preorder_traversal(f) if n == Y) > 1:
             return f, Y, y
     return None
@@ -277,6 +295,55 @@ def _names_for_arguments(expr):
     return lets
 
 
+WIDTH = 100     # a line longer than this gets its long parts named
+
+
+def _abbreviations(exprs, named, width=WIDTH):
+    """Names ``u, u2, U, s, ...`` for long parts free of differentials.
+
+    While a line is longer than ``width``, its largest part that is free of
+    differentials and of the parts named so far gets a name; named parts
+    never overlap, so each ``where`` line stands on its own.
+    """
+    names, taken = {}, {str(s) for e in exprs for s in e.free_symbols}
+    taken |= {str(v) for v in named.values()}
+
+    def fits(e):
+        return len(str(e.xreplace({**named, **names}))) <= width
+
+    def overlaps(p):
+        return any(p.has(q) or q.has(p) for q in list(names) + list(named))
+    for _ in range(12):
+        parts = {p for e in exprs if not fits(e) for p in _nameable_parts(e)}
+        parts = [p for p in parts if 12 <= len(str(p)) <= width * 3 // 4
+                 and not overlaps(p)]
+        if not parts:
+            break
+        # element-wise functions first (their printed form is the longest
+        # for the least meaning), then the longest part
+        part = max(parts, key=lambda p: (isinstance(p, ElementwiseApplyFunction),
+                                         len(str(p)), str(p)))
+        base = "s" if not part.is_Matrix else "u" if part.shape[1] == 1 else "U"
+        name = next(n for n in [base] + [f"{base}{k}" for k in range(2, 99)]
+                    if n not in taken)
+        taken.add(name)
+        names[part] = MatrixSymbol(name, *part.shape) if part.is_Matrix \
+            else Symbol(name)
+    return names
+
+
+def _nameable_parts(e):
+    """Compound parts free of differentials, not inside a function body."""
+    if isinstance(e, (Lambda, Symbol, MatrixSymbol)) or not isinstance(e, Basic) \
+            or e.is_Number:
+        return
+    if not has_differential(e) and e.args and not any(
+            isinstance(s, Dummy) for s in e.free_symbols):
+        yield e
+    for a in e.args:
+        yield from _nameable_parts(a)
+
+
 @dataclass
 class Derivation:
     """The derivation of ``d(expr)`` and of ``d(expr)/d(wrt)``, step by step."""
@@ -288,20 +355,31 @@ class Derivation:
     result: object = None
     final: object = None        # the identity (eq. 1-6) the result is read from
     lets: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)   # abbreviations of long parts
 
     def _show(self, e, printer=str):
-        return printer(e.xreplace(self.lets) if self.lets else e)
+        names = {**self.lets, **self.names}
+        return printer(e.xreplace(names) if names else e)
+
+    def _where(self, printer=str):
+        """``where u = ...`` for each abbreviation, in terms of the others."""
+        out = []
+        for k, v in self.names.items():
+            others = {a: b for a, b in {**self.lets, **self.names}.items() if a != k}
+            out.append(f"{printer(v)} = {printer(k.xreplace(others))}")
+        return out
 
     def _lhs(self, step, printer=str):
         lhs = step.lhs if step.lhs is not None else Differential(
             fold_transposes(self.expr))
-        return self._show(lhs, printer)
+        return printer(lhs.xreplace(self.lets))
 
     def _let_text(self, printer=str):
         return ", ".join(f"{printer(v)} = {printer(k)}" for k, v in self.lets.items())
 
     def _name(self, printer=str):
-        num, var = self._show(fold_transposes(self.expr), printer), printer(self.wrt)
+        num = printer(fold_transposes(self.expr).xreplace(self.lets))
+        var = printer(self.wrt)
         if printer is latex:
             return r"\frac{\mathrm{d}(%s)}{\mathrm{d}%s}" % (num, var)
         return f"d({num})/d{var}"
@@ -311,15 +389,23 @@ class Derivation:
         for n, s in enumerate(self.steps):
             head = f"{self._lhs(s)} = "
             if n == 0 or s.lhs is not None:
-                width = len(head)
-                lead = head if n == 0 else "=> " + head
+                if len(head) > WIDTH // 2:    # a long left side: its own line
+                    lines.append(head[:-3] if n == 0 else "=> " + head[:-3])
+                    head, width = "    = ", 6
+                    lead = head
+                else:
+                    width = len(head)
+                    lead = head if n == 0 else "=> " + head
             else:
                 lead = " " * (width - 2) + "= "
             why = s.citation + (f"; let {self._let_text()}" if n == 0 and self.lets
                                 else "")
             lines.append(f"{lead}{self._show(s.expr)}    [{why}]")
-        lines.append(f"from {self.final.citation}: {self._name()} = "
-                     f"{self._show(self.result)}")
+        name = self._name()
+        lines.append(f"from {self.final.citation}: {name} = " if len(name) <= WIDTH // 2
+                     else f"from {self.final.citation}: {name}\n    = ")
+        lines[-1] += self._show(self.result)
+        lines += [f"where {w}" for w in self._where()]
         return "\n".join(lines)
 
     def latex(self):
@@ -334,7 +420,8 @@ class Derivation:
         return ("\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}\n"
                 + r"finally %s, we get $%s = %s$." % (
                     _latex_why(self.final), self._name(latex),
-                    self._show(self.result, latex)))
+                    self._show(self.result, latex))
+                + "".join(f"\nwhere ${w}$" for w in self._where(latex)))
 
     def markdown(self):
         """A table: left side, each line, its justification; then the result."""
@@ -346,6 +433,7 @@ class Derivation:
             out.append(f"| {lhs} | $= {self._show(s.expr, latex)}$ | {why} |")
         out += ["", f"From {self.final.citation}: "
                 f"${self._name(latex)} = {self._show(self.result, latex)}$"]
+        out += [f"where ${w}$" for w in self._where(latex)]
         return "\n".join(out) + "\n"
 
     def _repr_latex_(self):
@@ -389,9 +477,10 @@ def derivation(expr, wrt, layout="numerator"):
     steps += [Step(e, fs) for fs, e in canonical_steps(raw, expr)]
     D = steps[-1].expr if steps else raw
     more, final = identification_steps(expr, X, D)
-    return Derivation(expr, X, layout, steps + more,
-                      derivative(expr, X, layout), final,
-                      _names_for_arguments(expr))
+    steps, result = steps + more, derivative(expr, X, layout)
+    lets = _names_for_arguments(expr)
+    names = _abbreviations([result] + [s.expr for s in steps], lets)
+    return Derivation(expr, X, layout, steps, result, final, lets, names)
 
 
 @dataclass

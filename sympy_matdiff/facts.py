@@ -51,6 +51,9 @@ HADAMARD_TRANSPOSE = Fact("(A∘B)^T = A^T∘B^T",
                           r"\mathbf{A}^\top\circ\mathbf{B}^\top")
 DISTRIBUTE = Fact("distributivity", r"\text{distributivity}", "")
 COLLECT = Fact("collecting like terms", r"\text{collecting like terms}", "")
+VEC_TRACE = Fact("J vec(dX) = tr(G dX) with G^T = unvec(J^T)",
+                 r"\mathbf{J}\,\mathrm{vec}(d\mathbf{X})=\mathrm{tr}(\mathbf{G}"
+                 r"\,d\mathbf{X}),\ \mathbf{G}^\top=\mathrm{unvec}(\mathbf{J}^\top)")
 VEC = Fact("vec(AXB) = (B^T⊗A) vec(X), vec(X^T) = K vec(X), "
            "vec(A∘X) = diag(vec A) vec(X)",
            r"\mathrm{vec}(\mathbf{AXB})=(\mathbf{B}^\top\otimes\mathbf{A})"

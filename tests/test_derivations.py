@@ -8,7 +8,7 @@ from sympy_matdiff.examples import SEED_EXAMPLES
 from sympy_matdiff.numeric import check_steps, evaluate, random_point
 from sympy_matdiff.differentials import DIFFERENTIALS, Differential
 
-from corpus import CASES
+from corpus import BY_NAME, CASES
 
 EG = {(ex.name, str(ex.wrt)): ex for ex in SEED_EXAMPLES}
 
@@ -171,3 +171,26 @@ def test_corpus_derivations_render_and_every_step_holds(case):
     assert str(der) and der.latex() and der.markdown() and der._repr_latex_()
     assert der.result == derivative(case.expr, case.wrt)
     assert verified(der), str(der)
+
+
+def test_a_scalar_term_no_trace_move_handles_goes_through_vec():
+    case = BY_NAME["kron-bilinear"]
+    der = derivation(case.expr, case.wrt)
+    assert citations(der)[-2:] == [
+        "vec(AXB) = (B^T⊗A) vec(X), vec(X^T) = K vec(X), vec(A∘X) = diag(vec A) vec(X)",
+        "J vec(dX) = tr(G dX) with G^T = unvec(J^T)"]
+    assert der.result == derivative(case.expr, case.wrt)
+    assert verified(der)
+
+
+def test_long_parts_are_named_so_that_lines_stay_readable():
+    case = BY_NAME["ml-net2-squared-wrt-W1"]
+    der = derivation(case.expr, case.wrt)
+    text = str(der)
+    lines = [line for line in text.splitlines() if line.startswith("    = ")]
+    assert "where u = " in text and len(lines) == len(der.steps) + 1
+    assert not any("Lambda" in line for line in lines)
+    assert max(map(len, lines)) < 160
+    # the names are for display: the steps keep the expressions, and hold
+    assert verified(der)
+    assert "where $u = " in der.latex() and "where $u = " in der.markdown()
