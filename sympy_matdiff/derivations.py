@@ -33,7 +33,7 @@ from .differentials import (DIFFERENTIALS, Context, Differential,
                             _check_variable, prepare, zero_like)
 from .errors import MatrixCalculusError
 from .examples import SEED_EXAMPLES
-from .expressions import ScalarFunction
+from .expressions import DerivativeOf, ScalarFunction
 from .facts import IDENTITIES_1
 from .identification import (derivative, is_scalar_like, numerator_derivative,
                              vec_jacobian)
@@ -273,11 +273,14 @@ def chain_steps(expr, X):
                      "")
     by_y = MatMul(*(G.args if isinstance(G, MatMul) else [G]), dY)
     by_y = by_y if vector else Trace(by_y)
+    D = DerivativeOf(f, Y)
+    chain = MatMul(D, dY) if vector else Trace(MatMul(D, dY))
     back = by_y.xreplace({Y: y, dY: Differential(y)})
+    at = ((Y, y), (dY, Differential(y)))
     return [Step(Differential(f), (let,), at=((Y, y),)),
-            Step(by_y, (IDENTITIES_1["2" if vector else "3"],
-                        _known_result(f, Y, G)),
-                 at=((Y, y), (dY, Differential(y)))),
+            Step(chain, (IDENTITIES_1["2" if vector else "3"],),
+                 at=((D, G.xreplace({Y: y})),) + at),
+            Step(by_y, (_known_result(f, Y, G),), at=at),
             Step(back, (facts.Fact(f"substituting {Y} = {y}",
                                    r"\text{substituting }%s" % latex(Y), ""),))], back
 

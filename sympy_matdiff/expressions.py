@@ -212,6 +212,44 @@ class FunctionGradient(MatrixExpr):
         return prettyForm(self._sympystr(printer))
 
 
+class DerivativeOf(MatrixExpr):
+    """``d f/d Y``: the numerator-layout derivative of a scalar ``f`` by ``Y``,
+    unevaluated; ``doit()`` computes it.
+
+    A derivation writes ``d f = (df/dy) dy`` (eq. (2)) before it uses a
+    known result for ``df/dy``, as the seed's E.g. 2 does.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.expressions import DerivativeOf
+    >>> y = MatrixSymbol('y', 3, 1)
+    >>> D = DerivativeOf(y.T*y, y)
+    >>> D, D.shape, D.doit()
+    (d(y.T*y)/dy, (1, 3), 2*y.T)
+    """
+
+    def __new__(cls, f, wrt):
+        return Basic.__new__(cls, f, wrt)
+
+    @property
+    def shape(self):
+        p, q = self.args[1].shape
+        return (q, p)
+
+    def doit(self, **hints):
+        from .identification import derivative
+        return derivative(self.args[0], self.args[1])
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.args[0])})/d{printer._print(self.args[1])}"
+
+    def _latex(self, printer):
+        return r"\frac{\mathrm{d}(%s)}{\mathrm{d}%s}" % (
+            printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _pretty(self, printer):
+        return prettyForm(self._sympystr(printer))
+
+
 _ARG = Dummy("d")
 
 
@@ -241,6 +279,13 @@ class Elementwise(ElementwiseApplyFunction):
         elif isinstance(function, Lambda) and len(function.variables) == 1:
             function = Lambda(_ARG, function.expr.xreplace(
                 {function.variables[0]: _ARG}))
+        expr = sympify(expr)
+        if isinstance(function, Lambda) and len(function.variables) == 1 \
+                and getattr(expr, "is_Matrix", False):
+            # SymPy probes a 1x1 argument by calling the function on the
+            # matrix itself, which fails for 1/(1 + exp(-u)) (u + 1 of a
+            # matrix); a one-variable Lambda is a scalar function anyway
+            return MatrixExpr.__new__(cls, function, expr)
         return super().__new__(cls, function, expr)
 
     def _eval_transpose(self):
