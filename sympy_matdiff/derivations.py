@@ -24,13 +24,15 @@ from sympy import (Basic, Dummy, HadamardProduct, Inverse, Lambda, MatAdd, MatMu
                    MatrixSymbol, Mul, Pow, S, Symbol, Trace, Transpose, ZeroMatrix,
                    count_ops, latex, preorder_traversal, transpose)
 from sympy.core.parameters import evaluate
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import facts
 from .canonical import (_terms, assemble, canonical_steps, fold_transposes,
                         has_differential, trace_form)
 from .differentials import (DIFFERENTIALS, Context, Differential,
-                            _check_variable, prepare, zero_like)
+                            ScalarDifferential, _check_variable, prepare,
+                            zero_like)
 from .errors import MatrixCalculusError
 from .examples import SEED_EXAMPLES
 from .expressions import DerivativeOf, ScalarFunction
@@ -66,17 +68,52 @@ class Step:
         return self.expr.xreplace(dict(self.at)) if self.at else self.expr
 
 
+class PendingDifferential(Differential):
+    """``d(part)`` waiting for its own step: ``doit()`` leaves it alone.
+
+    SymPy calls ``doit()`` on the terms of a sum it evaluates; a plain
+    :class:`~sympy_matdiff.differentials.Differential` would then become
+    the *total* differential of the part, not the one with respect to the
+    derivation's variable.
+    """
+
+    def __new__(cls, arg):
+        if not getattr(arg, "is_Matrix", False):
+            return PendingScalarDifferential(arg)
+        return Basic.__new__(cls, arg)
+
+    def doit(self, **hints):
+        return self
+
+
+class PendingScalarDifferential(ScalarDifferential):
+    """The scalar :class:`PendingDifferential`."""
+
+    def doit(self, **hints):
+        return self
+
+
+def pending(expr):
+    """``d(expr)``, left for a later step."""
+    return PendingDifferential(expr)
+
+
 class StepContext(Context):
     """A context that leaves the parts' differentials for their own steps."""
 
     def d(self, expr):
-        return Differential(expr) if self.varies(expr) else zero_like(expr)
+        if not self.varies(expr):
+            return zero_like(expr)
+        return Differential(expr) if expr in self.variables else pending(expr)
 
 
 def _pending(e, variables):
     """Unevaluated differentials of compound parts, outermost first."""
     if isinstance(e, DIFFERENTIALS):
-        return [] if e.arg in variables else [e]
+        arg = e.arg
+        done = arg in variables or (isinstance(arg, MatrixElement) and
+                                    arg.parent in variables)
+        return [] if done else [e]
     return [p for a in e.args for p in _pending(a, variables)]
 
 
@@ -90,13 +127,13 @@ def differential_steps(expr, variables, start=None):
     cancellation is shown too, as the seed does.
     """
     ctx = StepContext(variables)
-    current, steps = start if start is not None else Differential(expr), []
+    current, steps = start if start is not None else pending(expr), []
     while True:
-        pending = _pending(current, ctx.variables)
-        if not pending:
+        waiting = _pending(current, ctx.variables)
+        if not waiting:
             return steps
-        rule = rule_for(pending[0].arg, ctx)
-        done = {p: rule.apply(p.arg, ctx) for p in pending
+        rule = rule_for(waiting[0].arg, ctx)
+        done = {p: rule.apply(p.arg, ctx) for p in waiting
                 if rule_for(p.arg, ctx) is rule}
         with evaluate(False):
             shown = current.xreplace(done)
@@ -275,8 +312,8 @@ def chain_steps(expr, X):
     by_y = by_y if vector else Trace(by_y)
     D = DerivativeOf(f, Y)
     chain = MatMul(D, dY) if vector else Trace(MatMul(D, dY))
-    back = by_y.xreplace({Y: y, dY: Differential(y)})
-    at = ((Y, y), (dY, Differential(y)))
+    back = by_y.xreplace({Y: y, dY: pending(y)})
+    at = ((Y, y), (dY, pending(y)))
     return [Step(Differential(f), (let,), at=((Y, y),)),
             Step(chain, (IDENTITIES_1["2" if vector else "3"],),
                  at=((D, G.xreplace({Y: y})),) + at),

@@ -195,3 +195,16 @@ def test_long_parts_are_named_so_that_lines_stay_readable():
     # the names are for display: the steps keep the expressions, and hold
     assert verified(der)
     assert "where $u = " in der.latex() and "where $u = " in der.markdown()
+
+
+def test_an_entry_of_the_variable_ends_and_a_partial_stays_partial():
+    # fuzz findings: d(Y[1, 1]) looped for ever; SymPy's doit() on a sum
+    # turned the pending d(tr(X) Y) into the total differential (with dX)
+    from sympy_matdiff import adj
+    Y, X = MatrixSymbol("Y", 2, 3), MatrixSymbol("X", 2, 2)
+    der = derivation(Y[1, 2], Y)
+    assert str(der.result) == str(derivative(Y[1, 2], Y)) and verified(der)
+    S = MatrixSymbol("S", 2, 2)
+    der = derivation(adj(Trace(X) * S), S)
+    assert not any(Differential(X) in s.expr.atoms(Differential) for s in der.steps)
+    assert verified(der)
