@@ -20,10 +20,12 @@ from eq. (2): d(x.T*x)/dx = 2*x.T
 """
 from dataclasses import dataclass, field
 
-from sympy import (Basic, Dummy, HadamardProduct, Inverse, Lambda, MatAdd, MatMul,
+from sympy import (Add, Basic, Dummy, HadamardProduct, Inverse, Lambda, MatAdd, MatMul,
                    MatrixSymbol, Mul, Pow, S, Symbol, Trace, Transpose, ZeroMatrix,
                    count_ops, latex, preorder_traversal, transpose)
 from sympy.core.parameters import evaluate
+from sympy.core.numbers import Integer
+from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
@@ -267,11 +269,23 @@ def _named_part(expr, X):
                     if n not in taken)
         Y = MatrixSymbol(name, *y.shape)
         f = expr.xreplace({y: Y, transpose(y): Transpose(Y)})
-        # only a function of y alone, whose derivative is a known result
-        if f.free_symbols == {Y} and sum(
-                1 for n in preorder_traversal(f) if n == Y) > 1:
+        # only a product of y's alone, whose derivative is a known result
+        if f.free_symbols == {Y} and _polynomial(f) and _occurrences(f, Y) > 1:
             return f, Y, y
     return None
+
+
+def _occurrences(e, part):
+    """How often ``part`` stands in ``e`` (structurally, not by matching)."""
+    return sum(1 for n in preorder_traversal(e) if n == part)
+
+
+def _polynomial(f):
+    """Built from its symbols by products, sums, transposes and traces only."""
+    return all(isinstance(n, (MatMul, MatAdd, Mul, Add, Transpose, Trace,
+                              MatrixSymbol, Symbol)) or n.is_Number
+               or (isinstance(n, Pow) and n.exp.is_Integer and n.exp > 0)
+               for n in preorder_traversal(f) if not isinstance(n, (Str, Integer)))
 
 
 def _known_result(f, Y, G):
@@ -343,26 +357,42 @@ def _abbreviations(exprs, named, width=WIDTH):
 
     While a line is longer than ``width``, its largest part that is free of
     differentials and of the parts named so far gets a name; named parts
-    never overlap, so each ``where`` line stands on its own.
+    never overlap, so each ``where`` line stands on its own.  Printed
+    lengths are measured once (SymPy prints products slowly) and the length
+    of a line with names in is counted, not printed again.
     """
+    sizes = {}
+
+    def size(e):
+        if e not in sizes:
+            try:
+                sizes[e] = len(str(e))
+            except Exception:   # a part SymPy cannot print on its own
+                sizes[e] = None
+        return sizes[e]
+
     names, taken = {}, {str(s) for e in exprs for s in e.free_symbols}
     taken |= {str(v) for v in named.values()}
 
     def fits(e):
-        return len(str(e.xreplace({**named, **names}))) <= width
+        n = size(e) or 0
+        for p, v in {**named, **names}.items():
+            if size(p):
+                n -= _occurrences(e, p) * (size(p) - len(str(v)))
+        return n <= width
 
     def overlaps(p):
         return any(p.has(q) or q.has(p) for q in list(names) + list(named))
     for _ in range(12):
         parts = {p for e in exprs if not fits(e) for p in _nameable_parts(e)}
-        parts = [p for p in parts if 12 <= len(str(p)) <= width * 3 // 4
+        parts = [p for p in parts if 12 <= (size(p) or 0) <= width * 3 // 4
                  and not overlaps(p)]
         if not parts:
             break
         # element-wise functions first (their printed form is the longest
         # for the least meaning), then the longest part
         part = max(parts, key=lambda p: (isinstance(p, ElementwiseApplyFunction),
-                                         len(str(p)), str(p)))
+                                         size(p), str(p)))
         base = "s" if not part.is_Matrix else "u" if part.shape[1] == 1 else "U"
         name = next(n for n in [base] + [f"{base}{k}" for k in range(2, 99)]
                     if n not in taken)

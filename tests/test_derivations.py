@@ -208,3 +208,17 @@ def test_an_entry_of_the_variable_ends_and_a_partial_stays_partial():
     der = derivation(adj(Trace(X) * S), S)
     assert not any(Differential(X) in s.expr.atoms(Differential) for s in der.steps)
     assert verified(der)
+
+
+def test_parts_sympy_cannot_print_alone_and_slow_printing():
+    # fuzz findings: a part of a Kronecker product with 1x1 factors cannot be
+    # printed on its own; long products made naming slow (printed once now)
+    from sympy import KroneckerProduct, Identity, tanh
+    X = MatrixSymbol("X", 1, 1)
+    der = derivation(KroneckerProduct(X.applyfunc(tanh), X**2)**-1, X)
+    assert str(der) and verified(der)
+    X = MatrixSymbol("X", 1, 4)
+    f = Trace(((-3 * X).applyfunc(tanh) * (-3 * X.T).applyfunc(tanh)
+               + Identity(1))**-1)
+    der = derivation(f, X)
+    assert str(der) and verified(der)
