@@ -68,6 +68,11 @@ def _build(node, pieces):
         flat = [a for p in pieces for a in
                 (p.args if isinstance(p, HadamardProduct) else [p])]
         return HadamardProduct(*sorted(flat, key=default_sort_key))
+    if isinstance(node, KroneckerProduct):
+        # s (A ⊗ B) rather than (s A) ⊗ B, even where s holds a differential:
+        # SymPy's KroneckerProduct.doit fails on a factor s*A*B
+        from .rules import kronecker_product
+        return kronecker_product(*pieces)
     return node.func(*pieces)
 
 
@@ -114,8 +119,9 @@ def expand_terms(e):
 
 
 def _trace(m):
-    """tr(m), with tr(A ⊗ B) = tr(A) tr(B)."""
-    if isinstance(m, KroneckerProduct):
+    """tr(m), with tr(A ⊗ B) = tr(A) tr(B) for square A, B."""
+    # for A 1x2, B 2x1 the product A ⊗ B is square but tr(A), tr(B) are not
+    if isinstance(m, KroneckerProduct) and all(a.is_square for a in m.args):
         return Mul(*[Trace(a) for a in m.args])
     return Trace(m)
 
@@ -231,8 +237,8 @@ def _transposed_differentials(m):
 
 def cost(m):
     """Untransposed differentials first, then fewer transposes, then length."""
-    return (_transposed_differentials(m), len(m.atoms(Transpose)), len(str(m)),
-            str(m))
+    text = str(m)   # printed once: printing large products is slow
+    return (_transposed_differentials(m), len(m.atoms(Transpose)), len(text), text)
 
 
 def fold_transposes(e):

@@ -35,7 +35,7 @@ from .canonical import (_terms, assemble, canonical_steps, fold_transposes,
 from .differentials import (DIFFERENTIALS, Context, Differential,
                             ScalarDifferential, _check_variable, prepare,
                             zero_like)
-from .errors import MatrixCalculusError
+from .errors import MatrixCalculusError, guard_depth
 from .examples import SEED_EXAMPLES
 from .expressions import DerivativeOf, ScalarFunction
 from .facts import IDENTITIES_1
@@ -519,6 +519,7 @@ def _latex_why(w):
     return r"\text{%s}" % w.citation
 
 
+@guard_depth
 def derivation(expr, wrt, layout="numerator"):
     """The step-by-step derivation of ``d(expr)`` and of ``d(expr)/d(wrt)``.
 

@@ -16,14 +16,18 @@ dX
 >>> d(log(det(X)))
 Trace(X**(-1)*dX)
 """
-from sympy import (Basic, Expr, Function, ImmutableMatrix, MatrixBase,
-                   MatrixSymbol, Pow, S, Symbol, Trace, sympify)
+from sympy import (Basic, Expr, Function, HadamardProduct, ImmutableMatrix,
+                   KroneckerProduct,
+                   MatAdd, MatMul, MatrixBase, MatrixSymbol, Pow, S, Symbol, Trace,
+                   sympify)
+from sympy import Adjoint, conjugate
 from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.pretty.stringpict import prettyForm
 
-from .errors import NoRuleError, NotASymbolError
+from .errors import (DimensionError, NoRuleError, NotASymbolError, NotRealError,
+                     ShapeMismatchError, guard_depth)
 
 
 def _is_atom(arg):
@@ -198,7 +202,7 @@ def variables_of(expr):
 
 def _check_variable(v):
     if isinstance(v, (Symbol, MatrixSymbol)):
-        return v
+        return check_input(v)
     raise NotASymbolError(
         f"cannot differentiate with respect to {v} ({type(v).__name__}): "
         "wrt must be a Symbol or MatrixSymbol. To differentiate with respect "
@@ -234,12 +238,89 @@ def scalarize(expr):
     return expr.replace(bad, fix)
 
 
+def check_input(expr):
+    """Refuse what the rules do not cover: complex values, bad dimensions.
+
+    The identities are those of real matrices (d(X^T) = (dX)^T, not the
+    conjugate transpose); a symbol declared complex or imaginary, or the
+    imaginary unit, gets :class:`NotRealError`.  A matrix symbol whose
+    dimension is negative or not an integer (SymPy refuses to build one, but
+    ``Basic.__new__`` does not check) gets :class:`DimensionError`.
+
+    >>> from sympy import I, MatrixSymbol, Symbol, Trace
+    >>> from sympy_matdiff.differentials import check_input
+    >>> X = MatrixSymbol('X', 2, 2)
+    >>> check_input(Trace(X))
+    Trace(X)
+    >>> check_input(Symbol('z', complex=True)*Trace(X))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sympy_matdiff.errors.NotRealError: z is declared complex; ...
+    """
+    if not isinstance(expr, Basic):
+        return expr
+    for s in expr.free_symbols:
+        if isinstance(s, Symbol) and s.is_real is not True and (
+                s.is_complex or s.is_real is False):
+            raise NotRealError(
+                f"{s} is declared complex; the differential rules hold for real "
+                "matrices and scalars only. Declare it real (Symbol(..., "
+                "real=True)) or split it into real and imaginary parts.")
+    if expr.atoms(Adjoint, conjugate):
+        raise NotRealError(
+            f"{expr} takes a conjugate or a conjugate transpose; the "
+            "differential rules hold for real matrices, where conjugate(X) is "
+            "X and X.adjoint() is X.T: write those instead.")
+    if expr.has(S.ImaginaryUnit):
+        raise NotRealError(
+            f"{expr} has the imaginary unit I; the differential rules hold for "
+            "real matrices and scalars only. Split complex quantities into "
+            "real and imaginary parts.")
+    for m in expr.atoms(MatrixSymbol):
+        for n in m.shape:
+            if n.is_integer is False or n.is_negative:
+                raise DimensionError(
+                    f"the matrix symbol {m} has the dimension {n}; dimensions "
+                    "must be nonnegative integers (numbers, or symbols declared "
+                    "integer=True, positive=True).")
+    for node in expr.atoms(MatMul, MatAdd, HadamardProduct):
+        _check_shapes(node)
+    return expr
+
+
+def _differ(a, b):
+    return (a - b).is_zero is False
+
+
+def _check_shapes(node):
+    # SymPy checks shapes when it builds these, unless told not to (check=False)
+    # or unless the dimensions are symbols it cannot compare
+    mats = [a for a in node.args if getattr(a, "is_Matrix", False)]
+    if isinstance(node, MatMul):
+        bad = [(a, b) for a, b in zip(mats, mats[1:]) if _differ(a.cols, b.rows)]
+        what = "multiplied"
+    else:
+        bad = [(mats[0], b) for b in mats[1:] if _differ(mats[0].rows, b.rows)
+               or _differ(mats[0].cols, b.cols)]
+        what = "added" if isinstance(node, MatAdd) else "multiplied entry-wise"
+    if bad:
+        a, b = bad[0]
+        # (the node itself: SymPy's printer fails on a product it would refuse)
+        raise ShapeMismatchError(
+            f"{a} ({a.shape[0]}x{a.shape[1]}) and {b} ({b.shape[0]}x"
+            f"{b.shape[1]}) cannot be {what} (in a {type(node).__name__}); fix "
+            "the shapes of the matrix symbols.")
+
+
 def prepare(expr):
     """``expr`` as the rules expect it, the same value in SymPy's classes.
 
-    1x1 matrices used as scalars become traces (:func:`scalarize`), and
+    1x1 matrices used as scalars become traces (:func:`scalarize`),
     SymPy's element-wise functions become :class:`~.expressions.Elementwise`,
-    which prints them as the seed does (``sigma(X)``).
+    which prints them as the seed does (``sigma(X)``), and the Kronecker
+    product of a column and a row becomes their outer product
+    (``a ⊗ b^T = b^T ⊗ a = a b^T``; SymPy's trace of the Kronecker form takes
+    traces of the non-square factors).
 
     >>> from sympy import Function, MatrixSymbol, exp
     >>> from sympy_matdiff.differentials import prepare
@@ -248,14 +329,26 @@ def prepare(expr):
     (exp(Trace(x.T*x)), sigma(x))
     """
     from .expressions import Elementwise
-    expr = sympify(expr)
+    expr = check_input(sympify(expr))
     if isinstance(expr, MatrixBase):
         return ImmutableMatrix(expr)
     return scalarize(expr).replace(
         lambda e: type(e) is ElementwiseApplyFunction,
-        lambda e: Elementwise(*e.args))
+        lambda e: Elementwise(*e.args)).replace(_outer_kronecker, _as_outer)
 
 
+def _outer_kronecker(e):
+    return isinstance(e, KroneckerProduct) and len(e.args) == 2 and sorted(
+        (a.shape[0] == 1, a.shape[1] == 1) for a in e.args) == [
+            (False, True), (True, False)]
+
+
+def _as_outer(e):
+    column, row = sorted(e.args, key=lambda a: a.shape[0] == 1)
+    return MatMul(column, row)
+
+
+@guard_depth
 def d(expr, *wrt):
     """The differential of ``expr``.
 

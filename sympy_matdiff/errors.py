@@ -14,7 +14,10 @@ from the built-in exception that fits it (``TypeError``, ``ValueError``,
 ...     print(type(e).__name__)
 NotASymbolError
 """
-from sympy.matrices.exceptions import NonSquareMatrixError
+import functools
+import sys
+
+from sympy.matrices.exceptions import NonSquareMatrixError, ShapeError
 
 
 class MatrixCalculusError(Exception):
@@ -39,3 +42,57 @@ class ScalarDerivativeError(MatrixCalculusError, NotImplementedError):
 
 class IdentificationError(MatrixCalculusError, ValueError):
     """A differential that cannot be read as a derivative."""
+
+
+class NotRealError(MatrixCalculusError, ValueError):
+    """A complex symbol or constant: the rules hold for real matrices only."""
+
+
+class ShapeMismatchError(MatrixCalculusError, ShapeError):
+    """A product, sum or Hadamard product of matrices of incompatible shapes."""
+
+
+class DimensionError(MatrixCalculusError, ValueError):
+    """A matrix symbol whose dimension is negative or not an integer."""
+
+
+class CodegenError(MatrixCalculusError, NotImplementedError):
+    """A construct that code generation does not support."""
+
+
+class TooDeepError(MatrixCalculusError, RecursionError):
+    """An expression nested more deeply than Python's recursion limit allows."""
+
+
+def guard_depth(function):
+    """Report Python's RecursionError on a deeply nested input as TooDeepError.
+
+    The public entry points are wrapped in it, so that an expression nested
+    thousands of levels deep gets an error the caller can act on (and catch
+    with the rest of the family) rather than a bare RecursionError from
+    inside SymPy.
+
+    >>> @guard_depth
+    ... def down(n):
+    ...     return 0 if n == 0 else down(n - 1)
+    >>> try:
+    ...     down(10**6)
+    ... except TooDeepError as e:
+    ...     print(str(e).split(';')[0])
+    down: the expression is nested too deeply for Python's recursion limit (1000)
+    """
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except RecursionError as e:
+            if isinstance(e, MatrixCalculusError):
+                raise
+            raise TooDeepError(
+                f"{function.__name__}: the expression is nested too deeply for "
+                f"Python's recursion limit ({sys.getrecursionlimit()}); name "
+                "inner parts with MatrixSymbols and combine the results by the "
+                "chain rule (substitute, then doit()), or raise the limit with "
+                "sys.setrecursionlimit in a thread with a larger "
+                "threading.stack_size.") from None
+    return guarded

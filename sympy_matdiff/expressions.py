@@ -288,6 +288,21 @@ class Elementwise(ElementwiseApplyFunction):
             return MatrixExpr.__new__(cls, function, expr)
         return super().__new__(cls, function, expr)
 
+    def doit(self, **hints):
+        # SymPy's doit composes f(g(X)) into one function and builds it with
+        # its own class, which probes a 1x1 argument by calling tanh on the
+        # matrix and fails; compose into a Lambda here instead
+        expr = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
+        f = self.function
+        if isinstance(f, Lambda) and f.is_identity:
+            return expr
+        if isinstance(expr, MatrixBase):
+            return expr.applyfunc(f)
+        if isinstance(expr, ElementwiseApplyFunction):
+            return Elementwise(Lambda(_ARG, f(expr.function(_ARG))),
+                               expr.expr).doit(**hints)
+        return self.func(f, expr)
+
     def _eval_transpose(self):
         # σ(X)^T, as the seed writes it, rather than σ(X^T)
         return Transpose(self)

@@ -26,14 +26,17 @@ S**(-1)
 >>> derivative(S**-1, S)
 -(KroneckerProduct(S.T**(-1), S**(-1)))
 """
-from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul,
-                   Mul, S, Symbol, Trace, Transpose, ZeroMatrix, transpose)
+from sympy import (Add, Dummy, FunctionMatrix, HadamardProduct, Identity,
+                   ImmutableMatrix, KroneckerDelta, KroneckerProduct, Lambda,
+                   MatAdd, MatMul, Mul, Pow, S, Symbol, Trace, Transpose,
+                   ZeroMatrix, transpose)
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .canonical import (_split_matrix_coeff, expand_terms, fold_transposes,
                         has_differential, trace_form)
 from .differentials import (Differential, ScalarDifferential, _check_variable,
                             d, prepare, zero_like)
-from .errors import IdentificationError
+from .errors import IdentificationError, guard_depth
 from .layouts import check_layout, from_numerator
 from .vec import CommutationMatrix, Unvec, Vec, diag_of_vec
 
@@ -96,6 +99,27 @@ def _matmul(*factors):
     return factors[0] if len(factors) == 1 else MatMul(*factors, evaluate=True)
 
 
+def _entry_of(e, D):
+    """Is ``e`` the differential ``dX_ij`` of an entry of ``X`` (D = dX)?"""
+    return isinstance(e, ScalarDifferential) and isinstance(
+        e.arg, MatrixElement) and e.arg.parent == D.arg
+
+
+def _has(e, D):
+    """Does ``e`` contain ``D = dX`` or the differential of an entry of X?"""
+    return e.has(D) or any(_entry_of(s, D) for s in e.atoms(ScalarDifferential))
+
+
+def _unit_row(n, k):
+    """The 1 x n row ``e_k^T``."""
+    if getattr(n, "is_Integer", False) or isinstance(n, int):
+        return ImmutableMatrix(1, int(n), lambda r, c: 1 if c == k else 0)
+    return FunctionMatrix(1, n, Lambda((_r, _c), KroneckerDelta(_c, k)))
+
+
+_r, _c = Dummy("r"), Dummy("c")
+
+
 def vec_jacobian(m, D):
     """J with ``vec(m) = J vec(D)``, for ``m`` linear in the differential D.
 
@@ -104,15 +128,17 @@ def vec_jacobian(m, D):
     p, q = D.shape
     if m == D:
         return Identity(p * q)
+    if _entry_of(m, D):     # d(X_ij) = e_k^T vec(dX), k = i + p j
+        return _unit_row(p * q, m.arg.i + p * m.arg.j)
     if isinstance(m, Transpose):
         r, c = m.arg.shape
         return _matmul(CommutationMatrix(r, c), vec_jacobian(m.arg, D))
     if isinstance(m, (MatMul, Mul)):
         scalars = [a for a in m.args if not getattr(a, "is_Matrix", False)]
         mats = [a for a in m.args if getattr(a, "is_Matrix", False)]
-        coeff = Mul(*[a for a in scalars if not a.has(D)])
-        inside = [a for a in scalars if a.has(D)]
-        ks = [i for i, a in enumerate(mats) if a.has(D)]
+        coeff = Mul(*[a for a in scalars if not _has(a, D)])
+        inside = [a for a in scalars if _has(a, D)]
+        ks = [i for i, a in enumerate(mats) if _has(a, D)]
         if len(inside) + len(ks) != 1:
             raise IdentificationError(
                 f"vec identification: {m} is not linear in {D}.")
@@ -130,7 +156,7 @@ def vec_jacobian(m, D):
         return _scale(coeff, _matmul(kron(transpose(right), left),
                                      vec_jacobian(N, D)))
     if isinstance(m, HadamardProduct):
-        ks = [i for i, a in enumerate(m.args) if a.has(D)]
+        ks = [i for i, a in enumerate(m.args) if _has(a, D)]
         others = [a for i, a in enumerate(m.args) if i != ks[0]]
         A = others[0] if len(others) == 1 else HadamardProduct(*others)
         return _matmul(diag_of_vec(A), vec_jacobian(m.args[ks[0]], D))
@@ -154,10 +180,10 @@ def _kronecker_jacobian(m, D):
     B = args[-1]
     (ma, na), (pb, qb) = A.shape, B.shape
     P = kron(kron(Identity(na), CommutationMatrix(qb, ma)), Identity(pb))
-    if B.has(D) and not A.has(D):
+    if _has(B, D) and not _has(A, D):
         inner = kron(Vec(A), Identity(pb * qb))
         return _matmul(P, inner, vec_jacobian(B, D))
-    if A.has(D) and not B.has(D):
+    if _has(A, D) and not _has(B, D):
         inner = kron(Identity(ma * na), Vec(B))
         return _matmul(P, inner, vec_jacobian(A, D))
     raise IdentificationError(f"vec identification: {m} is not linear in {D}.")
@@ -241,6 +267,8 @@ def _terms(D):
 
 def numerator_derivative(expr, X, D):
     """The derivative in numerator layout, from the differential D = d(expr)."""
+    if D == 0 or getattr(D, "is_ZeroMatrix", False):
+        return _zero(expr, X)     # X does not occur
     if isinstance(X, Symbol):     # dy = G dt
         dt = ScalarDifferential(X)
         Gs = []
@@ -285,6 +313,7 @@ def _zero(expr, X):
     return ZeroMatrix(m * n, p * q)
 
 
+@guard_depth
 def derivative(expr, wrt, layout="numerator"):
     """The derivative of ``expr`` with respect to ``wrt``.
 
@@ -313,6 +342,39 @@ def derivative(expr, wrt, layout="numerator"):
     return from_numerator(G, expr, X, layout)
 
 
+def _two_linear_factors(m, D):
+    """``(s1, s2)`` with the scalar ``m = s1 s2``, each linear in D, or None.
+
+    E.g. ``tr(A dX)**2`` or ``dX_01 dX_10``: products that no trace move
+    writes as ``tr(G(dX) dX)`` but vec identification reads factor by factor.
+    """
+    prod = m.arg if isinstance(m, Trace) else m
+    if isinstance(prod, MatMul) and (prod is not m or prod.shape == (1, 1)):
+        # tr(s(dX) M(dX)) = s(dX) tr(M(dX)) for a scalar factor s (a 1x1
+        # product is its own trace)
+        scalars = [a for a in prod.args if not a.is_Matrix]
+        mats = [a for a in prod.args if a.is_Matrix]
+        inner = [a for a in scalars if _has(a, D)]
+        if len(inner) == 1 and any(_has(a, D) for a in mats):
+            rest = Mul(*[a for a in scalars if a is not inner[0]])
+            return inner[0], rest * Trace(_matmul(*mats))
+    if getattr(m, "is_Matrix", False):
+        return None
+    if isinstance(m, Pow) and m.exp == 2 and _has(m.base, D):
+        return m.base, m.base
+    if isinstance(m, Mul):
+        inner = [a for a in m.args if _has(a, D)]
+        outer = Mul(*[a for a in m.args if not _has(a, D)])
+        if len(inner) == 1:
+            return _two_linear_factors(inner[0], D) and tuple(
+                f * outer if i == 0 else f for i, f in
+                enumerate(_two_linear_factors(inner[0], D)))
+        if len(inner) == 2:
+            return outer * inner[0], inner[1]
+    return None
+
+
+@guard_depth
 def hessian(expr, wrt):
     """The Hessian of a scalar ``expr``: ``d²f = vec(dX)^T H vec(dX)``, H symmetric.
 
@@ -342,16 +404,26 @@ def hessian(expr, wrt):
     Ms = []
     for c, m in _terms(D2) if D2 != 0 and not getattr(D2, "is_ZeroMatrix", 0) \
             else []:
+        # for 1x1 factors A ⊗ B = A B, which the trace moves handle
+        m = m.replace(lambda e: isinstance(e, KroneckerProduct) and all(
+            a.shape == (1, 1) for a in e.args), lambda e: MatMul(*e.args))
         found = trace_form(m)
         if found is None or found[0] != dX:
-            raise IdentificationError(
-                f"hessian: cannot write the term {m} of d²({expr}) as "
-                f"tr(G(d{X}) d{X}).")
+            pair = _two_linear_factors(m, dX)
+            if pair is None:
+                raise IdentificationError(
+                    f"hessian: cannot write the term {m} of d²({expr}) as "
+                    f"tr(G(d{X}) d{X}).")
+            # s1 s2 = vec(dX)^T J1^T J2 vec(dX), each J a 1 x pq row
+            J1, J2 = (vec_jacobian(f, dX) for f in pair)
+            Ms.append(_scale(c, _matmul(transpose(J1), J2)))
+            continue
         GT = transpose(found[1])           # q(dX) = vec(G^T)^T vec(dX)
         Ms.append(_scale(c, transpose(vec_jacobian(GT, dX))))
-    if not Ms:
+    M = collect(Ms) if Ms else None
+    if M is None:       # no terms, or terms that cancel
         return ZeroMatrix(p * q, p * q)
-    M = commute_kroneckers(collect(Ms))
+    M = commute_kroneckers(M)
     MT = commute_kroneckers(transpose(M))
     if MT == M:
         return _tidy(M)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sympy import (Abs, Basic, Float, ImmutableMatrix, Lambda,
                    MatrixBase, MatrixSymbol, Rational, Symbol, cos, exp, sin,
-                   sympify, tanh)
+                   preorder_traversal, sympify, tanh)
 from sympy.core.function import AppliedUndef
 
 from .differentials import Differential, ScalarDifferential, d, variables_of
@@ -53,8 +53,11 @@ def _entries_function(k):
 
 
 def _dims(expr):
-    return {s for m in expr.atoms(MatrixSymbol) for s in
-            (m.shape[0].free_symbols | m.shape[1].free_symbols)}
+    # every matrix node: Identity(k) has a dimension but no MatrixSymbol
+    return {s for m in preorder_traversal(expr) if getattr(m, "is_Matrix", False)
+            and not isinstance(m, MatrixBase)
+            for s in (sympify(m.shape[0]).free_symbols |
+                      sympify(m.shape[1]).free_symbols)}
 
 
 def concrete_sizes(expr, rng=None):
@@ -134,7 +137,8 @@ def _numeric(e):
         out = out.as_explicit()   # e.g. HadamardPower, which doit leaves
     if isinstance(out, MatrixBase):
         return ImmutableMatrix(out.applyfunc(lambda v: v.evalf(DIGITS)))
-    return out.evalf(DIGITS) if isinstance(out, Basic) else out
+    # conditions of a Piecewise (BooleanTrue, x > 0) have no evalf
+    return out.evalf(DIGITS) if hasattr(out, "evalf") else out
 
 
 def _max_abs(v):
@@ -370,6 +374,26 @@ def check_steps(steps, X, reference, seed=0, tol=1e-20):
     err = float(worst)
     return Report(err <= tol * max(1.0, float(_max_abs(want))), err,
                   float(_max_abs(want)), 1)
+
+
+def same_value(A, B, seed=0, tol=1e-15):
+    """Do ``A`` and ``B`` agree at a random point (sizes made concrete)?
+
+    >>> from sympy import MatrixSymbol, Symbol
+    >>> n = Symbol('n', integer=True, positive=True)
+    >>> X = MatrixSymbol('X', n, n)
+    >>> same_value((X + X.T).T, X + X.T), same_value(X.T, X)
+    (True, False)
+    """
+    rng = random.Random(seed)
+    sizes = _sizes([A, B], rng)
+    A, B = (sympify(e).subs(sizes) for e in (A, B))
+    if getattr(A, "shape", None) != getattr(B, "shape", None):
+        return False
+    point = random_point(sympify(0), variables_of(A) | variables_of(B), rng=rng)
+    a, b = _scalar(evaluate(A, point)), _scalar(evaluate(B, point))
+    scale = max(1.0, float(_max_abs(a)), float(_max_abs(b)))
+    return float(_max_abs(a - b)) <= tol * scale
 
 
 def _sizes(exprs, rng):

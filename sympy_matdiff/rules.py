@@ -24,8 +24,8 @@ from typing import Callable
 from sympy import (Add, Basic, Determinant, Function, HadamardPower,
                    HadamardProduct, Identity, ImmutableMatrix, Integer,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow,
-                   MatrixBase, MatrixSymbol, Mul, Pow, S, Symbol, Trace,
-                   Transpose)
+                   MatrixBase, MatrixSymbol, Max, Min, Mul, Piecewise, Pow, S,
+                   Symbol, Trace, Transpose)
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
@@ -135,11 +135,18 @@ def _product_rule(expr, ctx):
     return total(terms, expr)
 
 
+def _is_zero(e):
+    """A zero differential: a part can vary and yet not change (adj of 1x1)."""
+    return e == 0 or bool(getattr(e, "is_ZeroMatrix", False))
+
+
 def _nary_rule(cls):
     def apply(expr, ctx):
         args = list(expr.args)
-        return total([cls(*args[:i], ctx.d(args[i]), *args[i + 1:])
-                      for i in _varying(expr, ctx)], expr)
+        # SymPy leaves A ∘ 0 and A ⊗ 0 unevaluated: drop those terms
+        return total([cls(*args[:i], di, *args[i + 1:])
+                      for i in _varying(expr, ctx)
+                      for di in [ctx.d(args[i])] if not _is_zero(di)], expr)
     return apply
 
 
@@ -161,6 +168,10 @@ def variable(expr, ctx):
     return Differential(expr)
 
 
+EQ_12 = (r"d({\mathbf{A}\mathbf{X}}\mathbf{B}+\mathbf{C})"
+         r"=\mathbf{A}(d\mathbf{X})\mathbf{B}")
+
+
 def _affine(e, ctx):
     """One varying term, a product with one varying matrix factor."""
     terms = [a for a in e.args if ctx.varies(a)]
@@ -171,9 +182,7 @@ def _affine(e, ctx):
         _varying(t, ctx)[0]].is_Matrix
 
 
-@rule("12", "affine in one factor",
-      r"d({\mathbf{A}\mathbf{X}}\mathbf{B}+\mathbf{C})"
-      r"=\mathbf{A}(d\mathbf{X})\mathbf{B}",
+@rule("12", "affine in one factor", EQ_12,
       "The constant terms drop out and the constant factors stay in place "
       "around the differential of the one varying factor.",
       on=[MatAdd], when=_affine)
@@ -198,9 +207,7 @@ def scalar_multiple(expr, ctx):
     return _product_rule(expr, ctx)
 
 
-@rule("12", "linear in one factor",
-      r"d({\mathbf{A}\mathbf{X}}\mathbf{B}+\mathbf{C})"
-      r"=\mathbf{A}(d\mathbf{X})\mathbf{B}",
+@rule("12", "linear in one factor", EQ_12,
       "Constant factors stay in place around the differential of the one "
       "varying factor.",
       on=[MatMul], when=_one_varying)
@@ -232,7 +239,30 @@ def product_n_rule(expr, ctx):
       "The Kronecker product is bilinear, so the product rule holds.",
       on=[KroneckerProduct])
 def kronecker(expr, ctx):
-    return _nary_rule(KroneckerProduct)(expr, ctx)
+    return _nary_rule(kronecker_product)(expr, ctx)
+
+
+def kronecker_product(*factors):
+    """``A ⊗ B ⊗ ...`` with the factors' scalar coefficients in front.
+
+    ``(cA) ⊗ B = c (A ⊗ B)``.  SymPy's ``KroneckerProduct.doit`` (which
+    ``MatMul(..., evaluate=True)`` calls) rebuilds a factor ``c*A*B`` as the
+    scalar ``Mul`` ``A*B`` and fails, so no factor may keep a coefficient,
+    nor get one from its own ``doit()``.
+    """
+    coeff, mats = S.One, []
+    for f in factors:
+        # evaluated first, as SymPy will: doit() of Inverse(X/2) is 2*X**-1;
+        # functions it composes get a new Dummy each time, Elementwise one
+        f = f.doit().replace(lambda e: type(e) is ElementwiseApplyFunction,
+                             lambda e: Elementwise(*e.args))
+        if isinstance(f, MatMul) and any(not a.is_Matrix for a in f.args):
+            coeff *= Mul(*[a for a in f.args if not a.is_Matrix])
+            rest = [a for a in f.args if a.is_Matrix]
+            f = rest[0] if len(rest) == 1 else MatMul(*rest)
+        mats.append(f)
+    K = KroneckerProduct(*mats)
+    return K if coeff == 1 else product(coeff, K)
 
 
 @rule("14", "Hadamard product",
@@ -341,6 +371,8 @@ def _derivative_lambda(f, ctx):
 def elementwise(expr, ctx):
     fprime = _derivative_lambda(expr.function, ctx)
     dX = ctx.d(expr.expr)
+    if _is_zero(dX):
+        return zero_like(expr)
     if not fprime.expr.free_symbols & set(fprime.variables):
         return product(fprime.expr, dX)  # a constant slope
     return HadamardProduct(Elementwise(fprime, expr.expr), dX)
@@ -353,6 +385,8 @@ def elementwise(expr, ctx):
 def hadamard_power(expr, ctx):
     X, p = expr.base, expr.exp
     dX = ctx.d(X)
+    if _is_zero(dX):
+        return zero_like(expr)
     if p == 1:
         return dX
     if p == 2:
@@ -377,10 +411,27 @@ def function_of_matrix(expr, ctx):
     return Trace(product(FunctionGradient(expr), ctx.d(expr.arg)))
 
 
+@rule("", "piecewise function",
+      r"d\begin{cases}f_1&c_1\\f_2&c_2\end{cases}"
+      r"=[c_1]\,df_1+[\lnot c_1\wedge c_2]\,df_2",
+      "Where branch i is taken on an open set, f equals f_i there; so the "
+      "differential holds almost everywhere (not on the boundaries between "
+      "branches, where f may have no derivative).", on=[Piecewise])
+def piecewise(expr, ctx):
+    terms, before = [], []
+    for e, c in expr.args:
+        if ctx.varies(e):
+            taken = Piecewise(*[(S.Zero, b) for b in before], (S.One, c),
+                              (S.Zero, True))
+            terms.append(product(taken, as_scalar(ctx.d(e))))
+        before.append(c)
+    return total(terms, expr)
+
+
 @rule("1", "scalar chain rule", r"dy=\frac{dy}{dx}dx",
       "A scalar function of one varying scalar: its derivative times the "
       "differential of the argument (chain rules (20)-(23)).",
-      on=[Function, Pow, ScalarFunction], when=_one_varying)
+      on=[Function, Pow, ScalarFunction, Max, Min], when=_one_varying)
 def scalar_chain(expr, ctx):
     i = _varying(expr, ctx)[0]
     return product(scalar_partial(expr, i), ctx.d(expr.args[i]))
@@ -390,7 +441,7 @@ def scalar_chain(expr, ctx):
       r"df(x,y,z)=\frac{\partial f}{\partial x}dx+\frac{\partial f}"
       r"{\partial y}dy+\frac{\partial f}{\partial z}dz",
       "A function of several varying arguments: the sum of the partial "
-      "differentials.", on=[Function, Pow])
+      "differentials.", on=[Function, Pow, Max, Min])
 def total_differential(expr, ctx):
     return total([product(scalar_partial(expr, i), ctx.d(expr.args[i]))
                   for i in _varying(expr, ctx)], expr)

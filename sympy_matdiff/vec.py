@@ -18,7 +18,8 @@ written with.  ``vec`` stacks columns.
 >>> (CommutationMatrix(2, 3).as_explicit() * Vec(M).doit()).T
 Matrix([[1, 2, 3, 4, 5, 6]])
 """
-from sympy import Basic, Identity, KroneckerDelta, S, floor, sympify
+from sympy import (Basic, Identity, ImmutableMatrix, KroneckerDelta, MatrixBase, S,
+                   floor, sympify)
 from sympy.matrices.expressions import MatrixExpr, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.printing.pretty.stringpict import prettyForm
@@ -137,6 +138,8 @@ class Unvec(MatrixExpr):
         v, p, q = sympify(v), sympify(p), sympify(q)
         if isinstance(v, Vec) and v.arg.shape == (p, q):
             return v.arg
+        if isinstance(v, MatrixBase) and p.is_Integer and q.is_Integer:
+            return ImmutableMatrix(p, q, lambda i, j: v[i + p * j, 0])
         return Basic.__new__(cls, v, p, q)
 
     @property
