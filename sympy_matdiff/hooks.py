@@ -1,26 +1,42 @@
 """What sympy_matdiff registers into SymPy: in this one module, reversibly.
 
-Importing the package calls :func:`install` once.  It adds methods that
-SymPy lacks and changes none that it has, so SymPy's own behaviour is kept:
+Importing the package calls :func:`install` once.  It registers
 
 * NumPy code printing (``lambdify(args, expr, "numpy")``) for ``Trace``,
   ``Determinant``, ``HadamardPower`` and element-wise functions, which the
-  derivatives are written with.
+  derivatives are written with (methods SymPy lacks: ``ADDITIONS``);
+* closed forms for plain ``sympy.diff`` (:mod:`sympy_matdiff.sympy_diff`):
+  ``_eval_derivative`` for ``Determinant`` (which SymPy lacks) and for the
+  plugin's scalar functions, and wrappers around the three methods where
+  SymPy dispatches matrix derivatives,
+  ``ArrayDerivative._call_derive_scalar_by_matexpr``,
+  ``_call_derive_default`` and ``_call_derive_matexpr_by_scalar``, and
+  around ``Trace._eval_derivative`` (``WRAPPERS``: each handler gets SymPy's
+  original as first argument and keeps its answer wherever that is right).
 
-:func:`uninstall` removes exactly what :func:`install` added.
+:func:`uninstall` restores exactly what :func:`install` changed.
 
->>> from sympy import MatrixSymbol, Trace, lambdify
+>>> from sympy import MatrixSymbol, Trace, det, diff, lambdify, log
 >>> import numpy
 >>> from sympy_matdiff import hooks
 >>> X = MatrixSymbol('X', 2, 2)
 >>> float(lambdify(X, Trace(X), "numpy")(numpy.eye(2)))
 2.0
->>> hooks.uninstall(); hooks.installed()
-False
+>>> diff(log(det(X)), X)
+X.T**(-1)
+>>> hooks.uninstall(); hooks.installed(), diff(log(det(X)), X)
+(False, 0)
 >>> hooks.install(); hooks.installed()
 True
 """
+import functools
+
+from sympy import Determinant, Trace
 from sympy.printing.numpy import NumPyPrinter
+from sympy.tensor.array.array_derivatives import ArrayDerivative
+
+from . import sympy_diff
+from .expressions import ScalarFunction
 
 
 def _numpy_trace(self, expr):
@@ -49,6 +65,12 @@ def _numpy_elementwise(self, expr):
 
 
 ADDITIONS = {
+    Determinant: {
+        "_eval_derivative": sympy_diff.by_scalar,
+    },
+    ScalarFunction: {
+        "_eval_derivative": sympy_diff.by_scalar,
+    },
     NumPyPrinter: {
         "_print_Trace": _numpy_trace,
         "_print_Determinant": _numpy_determinant,
@@ -57,21 +79,48 @@ ADDITIONS = {
     },
 }
 
+# Static methods of SymPy's replaced by handler(original, *args).
+WRAPPERS = {
+    ArrayDerivative: {
+        "_call_derive_scalar_by_matexpr": sympy_diff.by_matrix,
+        "_call_derive_default": sympy_diff.by_matrix,
+        "_call_derive_matexpr_by_scalar": sympy_diff.matrix_by_scalar,
+    },
+    Trace: {
+        "_eval_derivative": sympy_diff.scalar_by_scalar,
+    },
+}
+
 _MISSING = object()
 _saved = {}
 
 
+def _wrap(handler, cls, name):
+    original = getattr(cls, name)
+
+    @functools.wraps(original)
+    def wrapped(*args):
+        return handler(original, *args)
+    return staticmethod(wrapped) if isinstance(cls.__dict__[name], staticmethod) \
+        else wrapped
+
+
 def install():
-    """Register the additions (idempotent)."""
+    """Register the additions and wrappers (idempotent)."""
     for cls, methods in ADDITIONS.items():
         for name, method in methods.items():
             if (cls, name) not in _saved:
                 _saved[(cls, name)] = cls.__dict__.get(name, _MISSING)
                 setattr(cls, name, method)
+    for cls, methods in WRAPPERS.items():
+        for name, handler in methods.items():
+            if (cls, name) not in _saved:
+                _saved[(cls, name)] = cls.__dict__[name]
+                setattr(cls, name, _wrap(handler, cls, name))
 
 
 def uninstall():
-    """Remove the additions, restoring SymPy exactly."""
+    """Remove the additions and wrappers, restoring SymPy exactly."""
     for (cls, name), old in list(_saved.items()):
         if old is _MISSING:
             delattr(cls, name)

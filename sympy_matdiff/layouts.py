@@ -15,15 +15,26 @@ convention: ``dy = tr(G dX)`` gives ``dy/dX = G``) and converts on request:
 Mixed layout is the gradient convention of SymPy and the Matrix Cookbook:
 the derivative of a scalar has the shape of the variable.
 
+:func:`to_layout` also converts from and to ``"sympy"``, the layout of what
+``sympy.diff`` answers (see docs/sympy.md): a scalar by X has X's shape, F by
+X is an array of shape (p, q, m, n), unit axes dropped when at most two are
+left.
+
 >>> from sympy import MatrixSymbol
 >>> from sympy_matdiff.layouts import from_numerator
 >>> x = MatrixSymbol('x', 3, 1)
 >>> from_numerator(2*x.T, x.T*x, x, "denominator")
 2*x
 """
-from sympy import transpose
+from sympy import (Derivative, Expr, Identity, ImmutableDenseNDimArray,
+                   ImmutableMatrix, KroneckerProduct, MatAdd, MatMul, Mul, ZeroMatrix,
+                   Transpose, sympify, transpose)
+from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.tensor.array.expressions.array_expressions import (
+    ArrayAdd, ArrayDiagonal, ArrayTensorProduct, PermuteDims, ZeroArray, _ArrayExpr)
 
 from .errors import MatrixCalculusError
+from .vec import CommutationMatrix, Unvec, Vec
 
 LAYOUTS = ("numerator", "denominator", "mixed")
 
@@ -58,3 +69,282 @@ def from_numerator(G, expr, wrt, layout):
 def to_numerator(G, expr, wrt, layout):
     """The inverse of :func:`from_numerator` (each conversion is a transpose)."""
     return from_numerator(G, expr, wrt, layout)
+
+
+# --- SymPy's layout ----------------------------------------------------------
+#
+# ``sympy.diff(F, X)`` answers, for F (m x n) and X (p x q), an array T of
+# shape (p, q, m, n) with ``T[i, j, k, l] = dF_kl/dX_ij``; when at most two
+# axes are longer than 1, SymPy drops the unit axes and answers a matrix (one
+# axis left: a column).  A scalar (not a matrix) by X has X's shape.
+
+SOURCES = LAYOUTS + ("sympy",)
+
+
+class JacobianArray(_ArrayExpr):
+    """``dF/dX`` in SymPy's layout, held as its numerator-layout matrix.
+
+    ``JacobianArray(J, p, q, m, n)`` is the (p, q, m, n) array T with
+    ``T[i, j, k, l] = J[k + m*l, i + p*j]``, J being ``d vec F / d vec(X)^T``
+    for F (m x n) and X (p x q).  The plugged ``sympy.diff`` answers it where
+    SymPy's own array expressions cannot write the result;
+    ``to_layout(T, F, X, target="numerator")`` gives J back.
+
+    >>> from sympy import KroneckerProduct, MatrixSymbol
+    >>> from sympy_matdiff.layouts import JacobianArray
+    >>> A, B = MatrixSymbol('A', 2, 3), MatrixSymbol('B', 4, 2)
+    >>> T = JacobianArray(KroneckerProduct(B.T, A), 3, 4, 2, 2)
+    >>> T.shape, T[1, 2, 0, 1] == A[0, 1]*B[2, 1]
+    ((3, 4, 2, 2), True)
+    """
+
+    def __new__(cls, J, p, q, m, n):
+        return Expr.__new__(cls, sympify(J), *map(sympify, (p, q, m, n)))
+
+    @property
+    def numerator(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return tuple(self.args[1:])
+
+    def _get(self, item):
+        i, j, k, l = item
+        p, m = self.args[1], self.args[3]
+        return self.numerator[k + m * l, i + p * j]
+
+    def as_explicit(self):
+        J = self.numerator.as_explicit()
+        p, q, m, n = (int(s) for s in self.shape)
+        return ImmutableDenseNDimArray(
+            [J[k + m * l, i + p * j] for i in range(p) for j in range(q)
+             for k in range(m) for l in range(n)], (p, q, m, n))
+
+    def doit(self, **hints):
+        J = self.numerator.doit(**hints) if hints.get("deep", True) \
+            else self.numerator
+        return self.func(J, *self.shape)
+
+
+def _transpose(M):
+    # SymPy's transpose of a Kronecker product with a scaled factor fails
+    # (KroneckerProduct.doit meets a Mul); the unevaluated one does not
+    try:
+        return transpose(M)
+    except (AttributeError, TypeError):
+        return Transpose(M)
+
+
+def _is_one(s):
+    return sympify(s) == 1
+
+
+def _kept_axes(expr, wrt):
+    """The axes of (p, q, m, n) longer than 1, as indices 0..3."""
+    return [a for a, s in enumerate(tuple(wrt.shape) + tuple(expr.shape))
+            if not _is_one(s)]
+
+
+def _sympy_from_numerator(G, expr, wrt):
+    if not getattr(wrt, "is_Matrix", False):
+        return G                          # by a scalar: F's shape in both
+    if not getattr(expr, "is_Matrix", False):
+        return _transpose(G)               # a scalar by X: X's shape
+    p, q = wrt.shape
+    m, n = expr.shape
+    kept = _kept_axes(expr, wrt)
+    if len(kept) > 2:
+        if getattr(G, "is_ZeroMatrix", False):
+            return ZeroArray(p, q, m, n)
+        T = _array_form(G, p, q, m, n)
+        return T if T is not None else JacobianArray(G, p, q, m, n)
+    if expr.shape == (1, 1):              # G is q x p
+        return G if kept == [1] else _transpose(G)
+    if all(a >= 2 for a in kept):         # X is 1x1: G = vec F
+        return Unvec(G, m, n) if len(kept) == 2 else G
+    return _transpose(G)                   # one axis of X, one of F
+
+
+def _numerator_from_sympy(R, expr, wrt):
+    if isinstance(R, Derivative):
+        raise LayoutError(
+            f"{R} is an unevaluated derivative; there is nothing to convert.")
+    if len(getattr(R, "shape", (1, 1))) not in (2, 4):
+        raise LayoutError(
+            f"{R} has shape {R.shape}: no derivative of {expr} by {wrt} "
+            "has that shape in SymPy's layout.")
+    if len(getattr(R, "shape", ())) == 2 and not getattr(R, "is_Matrix", False):
+        R = _as_matrix(R)            # a 2-D array expression
+    if not getattr(wrt, "is_Matrix", False):
+        return R
+    if not getattr(expr, "is_Matrix", False):
+        return _transpose(R)
+    p, q = wrt.shape
+    m, n = expr.shape
+    kept = _kept_axes(expr, wrt)
+    if len(kept) > 2 or len(getattr(R, "shape", ())) == 4:
+        J = _unreshape(R, p, q, m, n)
+        if expr.shape == (1, 1):     # J = vec(G^T)^T
+            return _transpose(Unvec(_transpose(J), p, q))
+        return J
+    if expr.shape == (1, 1):
+        return R if kept == [1] else _transpose(R)
+    if all(a >= 2 for a in kept):
+        return Vec(R) if len(kept) == 2 else R
+    return _transpose(R)
+
+
+def _as_matrix(R):
+    from sympy.tensor.array.expressions.from_array_to_matrix import \
+        convert_array_to_matrix
+    M = convert_array_to_matrix(R)
+    if getattr(M, "is_Matrix", False):
+        return M
+    if not all(sympify(s).is_Integer for s in R.shape):
+        raise LayoutError(f"cannot write the array expression {R} as a matrix.")
+    return ImmutableMatrix(R.as_explicit().tolist())
+
+
+def _unreshape(T, p, q, m, n):
+    """J with ``J[k + m*l, i + p*j] = T[i, j, k, l]``."""
+    if isinstance(T, JacobianArray):
+        return T.numerator
+    if isinstance(T, (ZeroArray, ZeroMatrix)) or T == 0:
+        return ZeroMatrix(m * n, p * q)
+    J = _kronecker_form(T, p, q)
+    if J is not None:
+        return J
+    if not all(sympify(s).is_Integer for s in (p, q, m, n)):
+        raise LayoutError(
+            f"cannot convert the array expression {T} with symbolic sizes "
+            f"({p}, {q}, {m}, {n}) to a matrix layout; substitute numbers "
+            "for the sizes first.")
+    A = T.as_explicit()
+    p, q, m, n = int(p), int(q), int(m), int(n)
+    return ImmutableMatrix(m * n, p * q, lambda r, c: A[c % p, c // p,
+                                                        r % m, r // m])
+
+
+def _array_form(J, p, q, m, n):
+    """SymPy's array expression for J, a sum of scaled Kronecker products
+    (times K) and outer products of vecs, or None: the inverse of
+    :func:`_kronecker_form`."""
+    parts = []
+    for term in (J.args if isinstance(J, MatAdd) else (J,)):
+        fs = list(term.args) if isinstance(term, MatMul) else [term]
+        c = Mul(*[f for f in fs if not getattr(f, "is_Matrix", False)])
+        fs = [f for f in fs if getattr(f, "is_Matrix", False)]
+        part = _array_term(fs, p, q, m, n)
+        if part is None:
+            return None
+        M1, M2, perm = part
+        parts.append(PermuteDims(ArrayTensorProduct(
+            M1 if c == 1 else MatMul(c, M1), M2), perm))
+    return parts[0] if len(parts) == 1 else ArrayAdd(*parts)
+
+
+def _unvec_of(v, rows, cols):
+    if isinstance(v, Vec) and v.arg.shape == (rows, cols):
+        return v.arg
+    if _is_one(cols):
+        return v
+    if _is_one(rows):
+        return _transpose(v)
+    return Unvec(v, rows, cols)
+
+
+def _array_term(fs, p, q, m, n):
+    """(M1, M2, perm) with ``c*J`` = PermuteDims(M1 ⊗ M2, perm), or None."""
+    K = CommutationMatrix(p, q)
+    if len(fs) == 1 and isinstance(fs[0], Identity):
+        fs = [KroneckerProduct(Identity(q), Identity(p))]
+    if len(fs) == 1 and fs[0] == K:
+        fs = [KroneckerProduct(Identity(p), Identity(q)), K]
+    if fs and isinstance(fs[0], KroneckerProduct) and len(fs[0].args) == 2:
+        C, D = fs[0].args
+        if len(fs) == 1:                # D[k, i] C[l, j]
+            return D, C, [1, 3, 0, 2]
+        if len(fs) == 2 and fs[1] == K:  # D[k, j] C[l, i]
+            return D, C, [3, 1, 0, 2]
+        return None
+    if len(fs) >= 2 and _is_one(fs[-1].rows):   # vec(M) vec(N)^T
+        u = fs[0] if len(fs) == 2 else MatMul(*fs[:-1])
+        if _is_one(u.cols):
+            return (_unvec_of(_transpose(fs[-1]), p, q), _unvec_of(u, m, n),
+                    [0, 1, 2, 3])
+    return None
+
+
+def _kronecker_form(T, p, q):
+    """J for SymPy's usual answers, sums of permuted products of two
+    matrices, or None.
+
+    With M[a, b] the factors read along the axes they carry,
+    ``M1[k, i] M2[l, j]`` is ``M2 ⊗ M1``, ``M1[i, j] M2[k, l]`` is
+    ``vec(M2) vec(M1)^T`` and ``M1[k, j] M2[l, i]`` is ``(M2 ⊗ M1) K``.
+    """
+    if isinstance(T, ArrayAdd):
+        terms = [_kronecker_form(a, p, q) for a in T.args]
+        return None if None in terms else MatAdd(*terms)
+    if isinstance(T, ArrayDiagonal) and T.diagonal_indices == ((0, 3), (1, 5)) \
+            and isinstance(T.expr, ArrayTensorProduct) and len(T.expr.args) == 3 \
+            and all(isinstance(a, Identity) for a in T.expr.args[1:]):
+        # SymPy's element-wise derivative, M[k, l] δ_ik δ_jl
+        return DiagMatrix(Vec(T.expr.args[0]))
+    perm = [0, 1, 2, 3]
+    if isinstance(T, PermuteDims):
+        perm, T = T.permutation.array_form, T.expr
+    if not isinstance(T, ArrayTensorProduct) or len(T.args) != 2 or \
+            not all(getattr(a, "is_Matrix", False) for a in T.args):
+        return None
+    # output axis o (i, j, k, l) is input axis perm[o]: factor, position
+    where = [divmod(perm[o], 2) for o in range(4)]
+
+    def read(row, col):     # the factor that carries axes row, col, so read
+        f, pos = where[row]
+        M = T.args[f]
+        return M if pos == 0 else _transpose(M)
+    carried = {o for o in range(4) if where[o][0] == where[0][0]}
+    if carried == {0, 2}:
+        return KroneckerProduct(read(3, 1), read(2, 0))
+    if carried == {0, 1}:
+        return MatMul(Vec(read(2, 3)), _transpose(Vec(read(0, 1))))
+    if carried == {0, 3}:
+        return MatMul(KroneckerProduct(read(3, 0), read(2, 1)),
+                      CommutationMatrix(p, q))
+    return None
+
+
+def to_layout(result, expr, wrt, source="sympy", target="numerator"):
+    """``result``, the derivative of ``expr`` by ``wrt`` in ``source`` layout,
+    rewritten in ``target`` layout.
+
+    Layouts: ``"sympy"`` (what ``sympy.diff`` answers: a scalar by X has X's
+    shape; F (m x n) by X (p x q) is an array of shape (p, q, m, n) with
+    ``[i, j, k, l] = dF_kl/dX_ij``, unit axes dropped when at most two are
+    left), ``"numerator"``, ``"denominator"`` and ``"mixed"``.
+
+    >>> from sympy import MatrixSymbol, Trace, diff
+    >>> from sympy_matdiff.layouts import to_layout
+    >>> A, X = MatrixSymbol('A', 2, 3), MatrixSymbol('X', 3, 2)
+    >>> diff(Trace(A*X), X)
+    A.T
+    >>> to_layout(diff(Trace(A*X), X), Trace(A*X), X)
+    A
+    >>> x = MatrixSymbol('x', 3, 1)
+    >>> to_layout(diff(A*x, x), A*x, x), to_layout(A, A*x, x, "numerator", "sympy")
+    (A, A.T)
+    """
+    for name in (source, target):
+        if name not in SOURCES:
+            raise LayoutError(
+                f"unknown layout {name!r}: use one of {', '.join(SOURCES)}.")
+    expr = sympify(expr)
+    if source == "sympy":
+        G = _numerator_from_sympy(result, expr, wrt)
+    else:
+        G = to_numerator(result, expr, wrt, source)
+    if target == "sympy":
+        return _sympy_from_numerator(G, expr, wrt)
+    return from_numerator(G, expr, wrt, target)

@@ -31,3 +31,38 @@ def test_uninstall_restores_sympy_exactly():
             for name in hooks.ADDITIONS[NumPyPrinter]} == before
     hooks.install()    # idempotent
     assert hooks.installed()
+
+
+def _registered():
+    """(class, name) -> the object in the class's own __dict__, or None."""
+    table = {}
+    for group in (hooks.ADDITIONS, hooks.WRAPPERS):
+        for cls, methods in group.items():
+            for name in methods:
+                table[(cls, name)] = cls.__dict__.get(name)
+    return table
+
+
+def test_uninstall_restores_every_class_exactly():
+    installed = _registered()
+    hooks.uninstall()
+    try:
+        restored = _registered()
+        for (cls, name), obj in restored.items():
+            assert obj is not installed[(cls, name)]
+            if name in hooks.ADDITIONS.get(cls, {}):
+                assert obj is None         # SymPy lacks it
+        # the wrapped static methods are SymPy's own objects again
+        from sympy.tensor.array.array_derivatives import ArrayDerivative
+        assert ArrayDerivative.__dict__["_call_derive_default"].__func__.__module__ \
+            == "sympy.tensor.array.array_derivatives"
+    finally:
+        hooks.install()
+    assert _registered() != restored
+    assert hooks.installed()
+
+
+def test_install_is_idempotent_and_registers_once():
+    before = _registered()
+    hooks.install()
+    assert _registered() == before
