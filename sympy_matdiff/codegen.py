@@ -1,0 +1,274 @@
+"""Code generation: a NumPy function that returns a value and its derivative.
+
+``codegen(expr, wrt)`` writes the source of a Python function that takes the
+inputs of ``expr`` as arrays and returns ``(value, derivative)`` (with
+``hessian=True``, ``(value, derivative, hessian)``); ``codegen_function``
+compiles it.  The derivative is :func:`~sympy_matdiff.derivative` in the
+requested layout, so the shapes are those of the layout table.  Work is
+shared as reverse mode shares it: the value's subexpressions are computed
+once and reused by the derivative, and inverses become linear solves where
+the formula allows (:mod:`sympy_matdiff.numpycode` writes the statements).
+
+>>> import numpy
+>>> from sympy import MatrixSymbol
+>>> from sympy_matdiff import codegen, codegen_function
+>>> A, x, b = (MatrixSymbol('A', 4, 3), MatrixSymbol('x', 3, 1),
+...            MatrixSymbol('b', 4, 1))
+>>> r = A*x - b
+>>> print(codegen(r.T*r, x, layout="mixed"))          # doctest: +ELLIPSIS
+import numpy
+<BLANKLINE>
+<BLANKLINE>
+def f(A, b, x):
+    ...
+    _t0 = ((A @ x) - b)
+    return (_t0.T @ _t0)[0, 0], (2 * (A.T @ _t0))
+<BLANKLINE>
+>>> f = codegen_function(r.T*r, x, layout="mixed")
+>>> value, grad = f(numpy.eye(4, 3), numpy.ones(4), numpy.zeros(3))
+>>> float(value), grad.ravel().tolist()
+(4.0, [-2.0, -2.0, -2.0])
+"""
+import keyword
+import linecache
+from itertools import count
+
+import numpy
+from sympy import MatrixSymbol, Symbol, default_sort_key
+
+from .differentials import _check_variable, prepare, variables_of
+from .identification import derivative as _derivative
+from .identification import hessian as _hessian
+from .identification import is_scalar_like
+from .layouts import check_layout
+from .errors import CodegenError
+from .numpycode import NumPyEmitter, identifier
+
+BACKENDS = ("numpy",)
+_compiled = count()
+
+
+def _inputs(exprs, wrt, args):
+    found = set()
+    for e in exprs:
+        found |= variables_of(e) if hasattr(e, "free_symbols") else set()
+    found |= set(wrt)
+    found -= _dims(found, exprs)    # a dimension is read from the shapes
+    if args is None:
+        return sorted(found, key=lambda s: (str(s), default_sort_key(s)))
+    args = list(args)
+    missing = found - set(args)
+    if missing:
+        raise CodegenError(
+            "code generation: args leaves out "
+            + ", ".join(sorted(map(str, missing))) + ".")
+    return args
+
+
+def _dims(inputs, exprs):
+    dims = set()
+    for e in list(inputs) + list(exprs):
+        for m in getattr(e, "atoms", lambda *a: set())(MatrixSymbol) | (
+                {e} if isinstance(e, MatrixSymbol) else set()):
+            dims |= m.shape[0].free_symbols | m.shape[1].free_symbols
+    return dims
+
+
+def _shape_text(shape):
+    return " x ".join(str(s) for s in shape)
+
+
+def _describe(G, expr, X, layout):
+    shape = _shape_text(G.shape) if getattr(G, "is_Matrix", False) and \
+        G.shape != (1, 1) else "scalar"
+    return f"d/d{X}, {shape} ({layout} layout)"
+
+
+def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
+            name="f", args=None):
+    """The source of a Python function computing ``expr`` and its derivative.
+
+    The function takes the symbols of ``expr`` (and ``wrt``) as positional
+    arguments, sorted by name unless ``args`` gives the order, and returns
+    ``(value, derivative)``; ``derivative`` is a tuple when ``wrt`` is.
+    With ``hessian=True`` (one variable) it returns
+    ``(value, derivative, hessian)``; with ``wrt=None`` the value alone.
+
+    * Matrices are 2-D arrays; a column (row) vector may be given 1-D.
+      Symbolic dimensions are read from the arguments' shapes, and every
+      argument's shape is checked.
+    * Results have the shapes of :func:`~sympy_matdiff.derivative` in
+      ``layout`` (numerator by default; ``layout="mixed"`` gives the gradient
+      of a scalar in the shape of the variable).  A 1x1 result is returned
+      as a scalar.
+    * Generic functions are keyword-only arguments of the generated function:
+      ``sigma`` (element-wise, applied to arrays) and its derivatives
+      ``sigma_prime``, ``sigma_prime2``, ...; a ``scalar_function`` ``l`` as
+      ``l`` (of the 2-D argument) and ``l_grad`` (its gradient, in the shape
+      of the argument).
+
+    Raises :class:`~sympy_matdiff.numpycode.CodegenError` (a
+    ``MatrixCalculusError``) for a construct it cannot translate.
+
+    >>> from sympy import MatrixSymbol, det, log
+    >>> from sympy_matdiff import codegen
+    >>> S = MatrixSymbol('S', 3, 3)
+    >>> print(codegen(log(det(S)), S).splitlines()[-1])
+        return (_t0[1] if _t0[0] > 0 else _t0[1] + numpy.log(_t0[0] + 0j)), \
+numpy.linalg.inv(S)
+    """
+    if backend not in BACKENDS:
+        raise CodegenError(f"code generation: unknown backend {backend!r}; "
+                           f"use one of {', '.join(BACKENDS)}.")
+    check_layout(layout)
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise CodegenError(f"code generation: the name {name!r} is not a "
+                           "Python identifier.")
+    expr = prepare(expr)
+    many = isinstance(wrt, (tuple, list))
+    wrts = () if wrt is None else tuple(wrt) if many else (wrt,)
+    wrts = tuple(_check_variable(w) for w in wrts)
+    if hessian and (many or wrt is None):
+        raise CodegenError("code generation: hessian=True takes a single "
+                           "variable, not " + ("none" if wrt is None else
+                                               f"the tuple {tuple(wrt)}") + ".")
+    derivs = [_derivative(expr, w, layout) for w in wrts]
+    hess = [_hessian(expr, wrts[0])] if hessian else []
+    outputs = [expr] + derivs + hess
+    inputs = _inputs(outputs, wrts, args)
+    dims = _dims(inputs, outputs)
+    names = {}
+    for s in inputs:
+        if s in dims:
+            raise CodegenError(f"code generation: {s} is both a dimension and "
+                               "an argument.")
+        names[s] = identifier(s.name)
+    for s in dims:
+        names[s] = identifier(s.name)
+    clash = [v for v in set(names.values()) if list(names.values()).count(v) > 1]
+    if clash:
+        raise CodegenError(f"code generation: two symbols would both be named "
+                           f"{clash[0]!r} in Python; rename one.")
+    head, bound = _read_inputs(inputs, dims, names)
+    unbound = dims - bound
+    if unbound:
+        raise CodegenError(
+            "code generation: the dimension(s) " + ", ".join(
+                sorted(map(str, unbound))) + " cannot be read from the shape "
+            "of any argument; give them numeric values.")
+    em = NumPyEmitter(names)
+    em.count(*outputs)
+    codes = [em.emit(e) for e in outputs]
+    codes = [f"{c}[0, 0]" if getattr(e, "is_Matrix", False) and e.shape == (1, 1)
+             else c for c, e in zip(codes, outputs)]
+    funcs = sorted(em.functions)
+    if set(funcs) & set(names.values()):
+        raise CodegenError("code generation: a function and a symbol share the "
+                           f"name(s) {sorted(set(funcs) & set(names.values()))}.")
+    params = [names[s] for s in inputs] + (["*"] + funcs if funcs else [])
+    value = codes[0]
+    if not wrts:
+        ret = value
+    else:
+        d = codes[1:1 + len(derivs)]
+        d = "(" + ", ".join(d) + ("," if len(d) == 1 else "") + ")" if many else d[0]
+        ret = ", ".join([value, d] + codes[1 + len(derivs):])
+    doc = _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many)
+    body = head + em.lines + [f"return {ret}"]
+    return ("import numpy\n\n\n"
+            f"def {name}({', '.join(params)}):\n"
+            + _indent(doc) + "\n"
+            + "".join(f"    {line}\n" for line in body))
+
+
+def _indent(doc):
+    return "\n".join("    " + line if line else "" for line in doc.splitlines())
+
+
+def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many):
+    lines = [f'"""{expr} and its derivatives (generated by sympy_matdiff).', "",
+             "Arguments: " + ", ".join(
+                 f"{s} ({_shape_text(s.shape)})" if isinstance(s, MatrixSymbol)
+                 else f"{s} (scalar)" for s in inputs) + "."]
+    if funcs:
+        lines.append("Functions (keyword-only, element-wise on arrays): "
+                     + ", ".join(funcs) + ".")
+    value = "scalar" if is_scalar_like(expr) else _shape_text(expr.shape)
+    out = [f"value ({value})"]
+    ds = [_describe(G, expr, X, layout) for G, X in zip(derivs, wrts)]
+    if ds:
+        out.append("(" + "; ".join(ds) + ")" if many else ds[0])
+    if hess:
+        H = hess[0]
+        shape = _shape_text(H.shape) if getattr(H, "is_Matrix", False) and \
+            H.shape != (1, 1) else "scalar"
+        out.append(f"Hessian ({shape}, vec order)")
+    lines.append("Returns: " + ", ".join(out) + '."""')
+    return "\n".join(lines)
+
+
+def _read_inputs(inputs, dims, names):
+    """Statements that turn the arguments into arrays and check their shapes."""
+    lines, bound, checks = [], set(), []
+    for s in inputs:
+        if not isinstance(s, MatrixSymbol):
+            continue
+        v = names[s]
+        r, c = s.shape
+        lines.append(f"{v} = numpy.asarray({v}, dtype=float)")
+        if (r, c) == (1, 1):
+            lines.append(f"{v} = {v}.reshape(1, 1)")
+        elif c == 1:
+            lines.append(f"{v} = {v}[:, None] if {v}.ndim == 1 else {v}")
+        elif r == 1:
+            lines.append(f"{v} = {v}[None, :] if {v}.ndim == 1 else {v}")
+        binds = []
+        for i, d in enumerate((r, c)):
+            if isinstance(d, Symbol) and d in dims and d not in bound:
+                binds.append((i, d))
+                bound.add(d)
+        if binds:
+            lines.append(f"if {v}.ndim != 2:")
+            lines.append(f"    raise ValueError('{v}: expected a 2-D array of "
+                         f"shape ({r}, {c}), got shape %s' % ({v}.shape,))")
+        for i, d in binds:
+            lines.append(f"{names[d]} = {v}.shape[{i}]")
+        exprs = []
+        for d in (r, c):
+            exprs.append(NumPyEmitter(names).dim(d))
+        checks.append((v, f"({exprs[0]}, {exprs[1]})", (r, c)))
+    for v, shape, (r, c) in checks:
+        lines.append(f"if {v}.shape != {shape}:")
+        lines.append(f"    raise ValueError('{v}: expected shape ({r}, {c}) = %s, "
+                     f"got %s' % ({shape}, {v}.shape))")
+    return lines, bound
+
+
+def codegen_function(expr, wrt, backend="numpy", layout="numerator",
+                     hessian=False, name="f", args=None):
+    """The function written by :func:`codegen`, compiled.
+
+    Its source is in the attribute ``source``.
+
+    >>> import numpy
+    >>> from sympy import MatrixSymbol, Trace
+    >>> from sympy_matdiff import codegen_function
+    >>> X, A = MatrixSymbol('X', 2, 3), MatrixSymbol('A', 3, 2)
+    >>> f = codegen_function(Trace(A*X), X)
+    >>> value, G = f(numpy.ones((3, 2)), numpy.ones((2, 3)))
+    >>> float(value), G.shape
+    (6.0, (3, 2))
+    """
+    source = codegen(expr, wrt, backend, layout, hessian, name, args)
+    filename = f"<sympy_matdiff.codegen {name} #{next(_compiled)}>"
+    # registered so that tracebacks show the generated lines
+    linecache.cache[filename] = (len(source), None, source.splitlines(True),
+                                 filename)
+    namespace = {"numpy": numpy}
+    exec(compile(source, filename, "exec"), namespace)
+    fn = namespace[name]
+    fn.source = source
+    return fn
+
+
+__all__ = ["codegen", "codegen_function", "CodegenError", "BACKENDS"]
