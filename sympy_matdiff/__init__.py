@@ -12,13 +12,15 @@ read the derivative off it.
 Trace(A*dX*B)
 """
 from .differentials import Differential, ScalarDifferential, d
-from .errors import (IdentificationError, MatrixCalculusError, NoRuleError,
-                     NotASymbolError, NotSquareError, ScalarDerivativeError)
+from .errors import (CodegenError, IdentificationError, MatrixCalculusError,
+                     NoRuleError, NotASymbolError, NotSquareError,
+                     ScalarDerivativeError)
 from .expressions import Adjugate, adj, prime, scalar_function
 from .identification import derivative, hessian
 from .derivations import Derivation, derivation
-from .layouts import LayoutError
+from .layouts import LayoutError, to_layout
 from .numeric import check
+from .codegen import codegen, codegen_function
 from .rules import RULES, Rule
 from . import hooks
 
@@ -28,8 +30,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "d", "derivative", "hessian", "check", "derivation", "Derivation",
+    "codegen", "codegen_function",
     "Differential", "ScalarDifferential", "Adjugate", "adj",
     "scalar_function", "prime", "RULES", "Rule",
     "MatrixCalculusError", "NoRuleError", "NotASymbolError", "NotSquareError",
-    "ScalarDerivativeError", "IdentificationError", "LayoutError",
+    "ScalarDerivativeError", "IdentificationError", "LayoutError", "to_layout",
+    "CodegenError",
 ]
