@@ -201,7 +201,7 @@ def _trace_of(M, P, record=None, outer=S.One):
         ks = [i for i, a in enumerate(mats) if has_differential(a)]
         if not ks:  # tr(P s(dX) R) = s(dX) tr(P R)
             inside = [a for a in scalars if has_differential(a)]
-            found = trace_form(inside[-1])
+            found = trace_form(inside[-1]) if inside else None
             if not found:
                 return None
             rest = Mul(*[a for a in scalars if a is not inside[-1]])

@@ -2,6 +2,8 @@
 
 Importing the package calls :func:`install` once.  It registers
 
+* a fix of SymPy's: ``MatAdd.as_content_primitive``, which SymPy inherits
+  from ``Add`` and which fails inside ``det(2 I + X^-1)``;
 * NumPy code printing (``lambdify(args, expr, "numpy")``) for ``Trace``,
   ``Determinant``, ``HadamardPower`` and element-wise functions, which the
   derivatives are written with (methods SymPy lacks: ``ADDITIONS``);
@@ -31,7 +33,7 @@ True
 """
 import functools
 
-from sympy import Determinant, Trace
+from sympy import Determinant, MatAdd, S, Trace
 from sympy.printing.numpy import NumPyPrinter
 from sympy.tensor.array.array_derivatives import ArrayDerivative
 
@@ -64,7 +66,18 @@ def _numpy_elementwise(self, expr):
     return f"(lambda {v}: {body})({self._print(expr.expr)})"
 
 
+def _matadd_content_primitive(self, radical=False, clear=True):
+    # SymPy's Add.as_content_primitive rebuilds a matrix sum from scalars and
+    # fails ("Mix of Matrix and Scalar symbols") when factor_terms reaches
+    # into det(2 I + X^-1), as asking whether tanh(log(det(...))) is real
+    # does; a matrix sum has no scalar content to take out.
+    return S.One, self
+
+
 ADDITIONS = {
+    MatAdd: {
+        "as_content_primitive": _matadd_content_primitive,
+    },
     Determinant: {
         "_eval_derivative": sympy_diff.by_scalar,
     },

@@ -38,6 +38,7 @@ from .differentials import (Differential, ScalarDifferential, _check_variable,
                             d, prepare, zero_like)
 from .errors import IdentificationError, guard_depth
 from .layouts import check_layout, from_numerator
+from .rules import kronecker_product
 from .vec import CommutationMatrix, Unvec, Vec, diag_of_vec
 
 
@@ -207,6 +208,9 @@ def collect(terms):
     """
     merged = {}
     for t in terms:
+        # SymPy's KroneckerProduct.doit fails on a factor with a coefficient
+        t = t.replace(lambda e: isinstance(e, KroneckerProduct),
+                      lambda e: kronecker_product(*e.args))
         c, core = _split_matrix_coeff(t)
         if c != 0:
             merged[core] = merged.get(core, S.Zero) + c
@@ -236,7 +240,8 @@ def _factor_out(items):
             rest = [MatMul(c, *(fs[1:] if side == 0 else fs[:-1]), evaluate=True)
                     for c, fs in split]
             inner = collect(rest)
-            inner = inner if not isinstance(inner, MatAdd) else inner
+            if inner is None:       # the terms cancel: no factor to take out
+                return None
             return MatMul(first, inner, evaluate=True) if side == 0 else \
                 MatMul(inner, first, evaluate=True)
     if all(isinstance(core, KroneckerProduct) and len(core.args) == 2
@@ -246,6 +251,8 @@ def _factor_out(items):
             if all(core.args[side] == first for _, core in items):
                 rest = collect([MatMul(c, core.args[1 - side], evaluate=True)
                                 for c, core in items])
+                if rest is None:
+                    return None
                 return KroneckerProduct(first, rest) if side == 0 else \
                     KroneckerProduct(rest, first)
     return None
@@ -283,7 +290,8 @@ def numerator_derivative(expr, X, D):
         if not Gs:
             return _zero(expr, X)
         if getattr(Gs[0], "is_Matrix", False):
-            return _tidy(collect([g.doit(deep=False) for g in Gs]))
+            return _tidy(collect([g.doit(deep=False) for g in Gs])
+                         or _zero(expr, X))
         return Add(*Gs)
     dX = Differential(X)
     if D == 0 or getattr(D, "is_ZeroMatrix", False):
@@ -298,9 +306,9 @@ def numerator_derivative(expr, X, D):
                 J = vec_jacobian(m, dX)
                 G = transpose(Unvec(transpose(J), *X.shape))
             Gs.append(G if c == 1 else MatMul(c, G, evaluate=True))
-        return _tidy(collect(Gs))
+        return _tidy(collect(Gs) or _zero(expr, X))    # terms may cancel
     Js = [_scale(c, vec_jacobian(m, dX)) for c, m in _terms(D)]
-    return _tidy(collect(Js))
+    return _tidy(collect(Js) or _zero(expr, X))
 
 
 def _zero(expr, X):
@@ -429,7 +437,8 @@ def hessian(expr, wrt):
         return _tidy(M)
     half = S.Half
     return _tidy(collect([MatMul(half, M, evaluate=True),
-                          MatMul(half, MT, evaluate=True)]))
+                          MatMul(half, MT, evaluate=True)])
+                 or ZeroMatrix(p * q, p * q))
 
 
 __all__ = ["derivative", "hessian", "numerator_derivative", "vec_jacobian",

@@ -203,7 +203,8 @@ def _as_matrix(R):
         return M
     if not all(sympify(s).is_Integer for s in R.shape):
         raise LayoutError(f"cannot write the array expression {R} as a matrix.")
-    return ImmutableMatrix(R.as_explicit().tolist())
+    R = R.as_explicit() if hasattr(R, "as_explicit") else R    # or explicit
+    return ImmutableMatrix(R.tolist())
 
 
 def _unreshape(T, p, q, m, n):
@@ -220,7 +221,7 @@ def _unreshape(T, p, q, m, n):
             f"cannot convert the array expression {T} with symbolic sizes "
             f"({p}, {q}, {m}, {n}) to a matrix layout; substitute numbers "
             "for the sizes first.")
-    A = T.as_explicit()
+    A = T.as_explicit() if hasattr(T, "as_explicit") else T   # or explicit
     p, q, m, n = int(p), int(q), int(m), int(n)
     return ImmutableMatrix(m * n, p * q, lambda r, c: A[c % p, c // p,
                                                         r % m, r // m])

@@ -256,12 +256,17 @@ def kronecker_product(*factors):
         # functions it composes get a new Dummy each time, Elementwise one
         f = f.doit().replace(lambda e: type(e) is ElementwiseApplyFunction,
                              lambda e: Elementwise(*e.args))
+        if not getattr(f, "is_Matrix", False):  # a 1x1 factor became a scalar
+            coeff *= f
+            continue
         if isinstance(f, MatMul) and any(not a.is_Matrix for a in f.args):
             coeff *= Mul(*[a for a in f.args if not a.is_Matrix])
             rest = [a for a in f.args if a.is_Matrix]
             f = rest[0] if len(rest) == 1 else MatMul(*rest)
         mats.append(f)
-    K = KroneckerProduct(*mats)
+    if not mats:
+        return coeff * Identity(1)
+    K = KroneckerProduct(*mats) if len(mats) > 1 else mats[0]
     return K if coeff == 1 else product(coeff, K)
 
 

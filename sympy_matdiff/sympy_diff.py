@@ -25,9 +25,11 @@ handlers sit where SymPy dispatches matrix derivatives
 >>> diff(log(det(X)), X)
 X.T**(-1)
 """
+import random
 import threading
 
-from sympy import (Derivative, HadamardPower, HadamardProduct, Identity, Inverse,
+from sympy import (Derivative, ImmutableMatrix, sympify,
+                   HadamardPower, HadamardProduct, Identity, Inverse,
                    MatAdd, MatMul, MatPow, MatrixSymbol, Mul, OneMatrix, Pow, Trace,
                    Transpose, ZeroMatrix)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -36,7 +38,8 @@ from sympy.tensor.array.expressions.array_expressions import ZeroArray
 from .errors import MatrixCalculusError
 from .identification import derivative
 from .layouts import to_layout
-from .numeric import same_value
+from .differentials import variables_of
+from .numeric import _max_abs, _sizes, evaluate, random_point, same_value
 
 # SymPy's array derivative is right for these nodes when their arguments are.
 _MODELLED = (MatAdd, Transpose, Inverse, HadamardProduct)
@@ -202,13 +205,37 @@ def _confirmed(result, expr, x, convert):
     except MatrixCalculusError:
         return result                   # no second opinion to be had
     try:
-        mine = to_layout(result, expr, x, source="sympy", target="numerator") \
-            if getattr(x, "is_Matrix", False) else result
-        if same_value(mine, G):
+        if _agree(result, G, expr, x):
             return result
     except Exception:   # SymPy's answer cannot even be converted or evaluated
         pass
     return convert(G)
+
+
+def _agree(result, G, expr, x):
+    """Does SymPy's ``result`` equal the engine's numerator-layout ``G``?
+
+    SymPy's answer is evaluated at a random point *before* it is converted
+    to numerator layout: converting a symbolic 4-D answer expands it entry
+    by entry, which takes minutes for inverses of 3x3 Hadamard forms.
+    """
+    if not getattr(x, "is_Matrix", False):
+        return same_value(result, G)
+    rng = random.Random(0)
+    sizes = _sizes([result, expr, G, x], rng)
+    result, expr, G, x = (sympify(e).subs(sizes) for e in (result, expr, G, x))
+    point = random_point(sympify(0), variables_of(expr) | variables_of(G) | {x},
+                         rng=rng)
+    if getattr(result, "is_Matrix", False) or not hasattr(result, "as_explicit"):
+        value = evaluate(result, point)
+    else:   # an array expression: numbers in, then SymPy's own expansion
+        value = result.xreplace(
+            {k: ImmutableMatrix(v) if hasattr(v, "shape") else v
+             for k, v in point.items()}).as_explicit()
+    mine = to_layout(value, expr, x, source="sympy", target="numerator")
+    a, b = evaluate(mine, point), evaluate(G, point)
+    scale = max(1.0, float(_max_abs(a)), float(_max_abs(b)))
+    return float(_max_abs(a - b)) <= 1e-15 * scale
 
 
 def by_matrix(original, expr, x):

@@ -169,14 +169,16 @@ def test_nested_elementwise_functions_of_a_1x1_matrix():
         assert check(e, M).ok and check_differential(e).ok
 
 
-@pytest.mark.xfail(reason="SymPy: asking whether tanh(log(det(2 I + X**-1))) is "
-                   "zero, for X 1x1, reaches MatAdd.as_content_primitive, which "
-                   "fails (Mix of Matrix and Scalar symbols) in MatMul(c, G)")
 def test_scalar_function_of_a_1x1_determinant():
-    # seed 14054
+    # seed 14054 (and 104474, X 3x3): asking whether tanh(log(det(2 I + X**-1)))
+    # is zero reached SymPy's MatAdd.as_content_primitive, which failed (Mix of
+    # Matrix and Scalar symbols); hooks.py gives MatAdd its own
     from sympy import tanh
     e = tanh(log(Determinant(2 * Identity(1) + X1.inverse())))
     assert check(e, X1).ok
+    X3 = MatrixSymbol("X", 3, 3)
+    e = tanh(log(Determinant(2 * Identity(3) + X3.inverse())))
+    assert check(e, X3).ok
 
 
 def test_mixed_layout_with_a_trace_of_an_outer_kronecker_product():
@@ -277,3 +279,47 @@ def test_plugged_diff_of_elementwise_exp():
     x = MatrixSymbol("x", 2, 1)
     e = Trace(x.T * x.applyfunc(exp))
     assert check(e, x, result=_plugged(e, x)).ok
+
+
+def test_terms_that_cancel_give_a_zero_of_the_right_shape():
+    # seed 100619: d adj(M) of a 1x1 M is |M| tr(M^-1 dM) M^-1 - |M| M^-1 dM M^-1,
+    # two vec terms that cancel; collect() gave None, returned as the derivative
+    from sympy import MatMul, ZeroMatrix, exp
+    x, X, y = MatrixSymbol("x", 3, 1), MatrixSymbol("X", 1, 4), MatrixSymbol("y", 4, 1)
+    e = MatMul((-Rational(3, 2) * x).applyfunc(exp), adj(2 * Identity(1) + X * y))
+    assert derivative(e, X) == ZeroMatrix(3, 4)
+    assert derivative(e, X, layout="denominator") == ZeroMatrix(4, 3)
+    assert check(e, X).ok
+
+
+def test_trace_form_of_a_product_with_no_differential_inside():
+    # seed 116233: adj(adj(t X)) by t, a term whose scalar factors held no
+    # differential made trace_form index an empty list
+    from sympy_matdiff import d as d_
+    from sympy_matdiff.numeric import check_steps
+    t, X = Symbol("t"), MatrixSymbol("X", 3, 3)
+    e = adj(adj(t * X))
+    der = derivation(e, t)
+    assert check_steps(der.steps, t, d_(e, t)).ok
+    assert check(e, t).ok
+
+
+def test_plugged_diff_keeps_sympy_form_of_a_4d_answer():
+    # seeds 6449, 8563: converting SymPy's symbolic 4-D answer to compare it
+    # took minutes; it is now evaluated at a point first
+    from sympy import diff
+    from sympy.tensor.array.expressions import ArrayAdd
+    X = MatrixSymbol("X", 3, 3)
+    e = (HadamardPower(X**-1, 2) + 2 * Identity(3))**-1
+    assert isinstance(diff(e, X), ArrayAdd)
+
+
+def test_kronecker_factor_that_became_a_scalar_in_collect():
+    # seed 114809: ((t + tr X) adj(Y))^-1 by Y with X 1x1; a Kronecker term
+    # held a scalar factor, which SymPy's KroneckerProduct.doit cannot take
+    t, X, Y = Symbol("t"), MatrixSymbol("X", 1, 1), MatrixSymbol("Y", 3, 3)
+    e = ((t + Trace(X)) * adj(Y))**-1
+    assert check(e, Y).ok
+    results = run_example(generate(114809, 3), ["derivative[numerator]",
+                                                "derivation", "codegen"])
+    assert all(status == "pass" for status, _ in results.values()), results
