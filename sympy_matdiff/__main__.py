@@ -1,4 +1,9 @@
-"""``python -m sympy_matdiff``: the seed's examples, derived by the plugin."""
+"""``python -m sympy_matdiff``: the seed's examples, or the command line.
+
+Without arguments it shows the seed's worked examples, derived by the
+plugin; with an expression it is the ``matdiff`` command
+(:mod:`sympy_matdiff.cli`, ``docs/cli.md``).
+"""
 import sys
 
 from .differentials import d, prepare
@@ -20,8 +25,12 @@ def show_examples(out=sys.stdout):
 
 
 def main(argv=None):
-    show_examples()
-    return 0
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        show_examples()
+        return 0
+    from .cli import main as cli_main
+    return cli_main(argv)
 
 
 if __name__ == "__main__":
