@@ -18,6 +18,7 @@ the general :func:`~sympy_matdiff.numeric.evaluate`.
 >>> value(Trace(X*X), point)
 mpf('29.0')
 """
+from functools import reduce
 import mpmath
 from sympy import (Abs, Add, Determinant, Function, HadamardPower,
                    HadamardProduct, Identity, Inverse, KroneckerProduct,
@@ -189,11 +190,7 @@ class Evaluator:
         if isinstance(e, MatPow):
             return _matpow(self(e.base), _scalar(self(e.exp)))
         if isinstance(e, HadamardProduct):
-            vals = [self(a) for a in e.args]
-            out = vals[0]
-            for v in vals[1:]:
-                out = _hadamard(out, v)
-            return out
+            return reduce(_hadamard, [self(a) for a in e.args])
         if isinstance(e, HadamardPower):
             base, p = self(e.base), self(e.exp)
             if is_matrix(p):
@@ -201,11 +198,7 @@ class Evaluator:
                 return _filled(base.rows, base.cols, lambda i, j: p ** base[i, j])
             return _filled(base.rows, base.cols, lambda i, j: base[i, j] ** p)
         if isinstance(e, KroneckerProduct):
-            vals = [self(a) for a in e.args]
-            out = vals[0]
-            for v in vals[1:]:
-                out = _kron(out, v)
-            return out
+            return reduce(_kron, [self(a) for a in e.args])
         if isinstance(e, Adjugate):
             return _adjugate(self(e.arg))
         if isinstance(e, ElementwiseApplyFunction):
