@@ -27,7 +27,10 @@ def show_examples(out=sys.stdout):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:
-        show_examples()
+        try:
+            show_examples()
+        except BrokenPipeError:     # the reader (head, less) stopped reading
+            sys.stderr.close()      # and Python's own flush would complain
         return 0
     from .cli import main as cli_main
     return cli_main(argv)
