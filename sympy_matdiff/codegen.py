@@ -175,7 +175,9 @@ numpy.linalg.inv(S)
         ret = ", ".join([value, d] + codes[1 + len(derivs):])
     doc = _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many)
     body = head + em.lines + [f"return {ret}"]
-    return ("import numpy\n\n\n"
+    # modules the scalar printer called on (Max prints as functools.reduce)
+    modules = {m.split(".")[0] for m in em.printer.module_imports} | {"numpy"}
+    return ("".join(f"import {m}\n" for m in sorted(modules)) + "\n\n"
             f"def {name}({', '.join(params)}):\n"
             + _indent(doc) + "\n"
             + "".join(f"    {line}\n" for line in body))

@@ -375,3 +375,16 @@ def test_benchmark_quick_mode_runs():
                  "log-det"):
         assert name in out
     assert "ratio" in out
+
+
+def test_relu_code_imports_what_the_printer_uses():
+    # found through the command line: Max prints as functools.reduce, and
+    # the source imported numpy only
+    from sympy import Lambda, Max, OneMatrix, Symbol
+    X, u = MatrixSymbol("X", 2, 3), Symbol("u")
+    f = codegen_function(OneMatrix(1, 2) * X.applyfunc(Lambda(u, Max(0, u)))
+                         * OneMatrix(3, 1), X)
+    M = numpy.array([[1.0, -2.0, 3.0], [-1.0, 2.0, -0.5]])
+    value, grad = f(M)
+    assert "import functools" in f.source
+    assert float(value) == 6.0 and (grad == (M > 0).T).all()
