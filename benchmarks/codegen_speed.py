@@ -1,6 +1,7 @@
 """Time the generated value-and-gradient against the function alone (issue 7).
 
     python3 benchmarks/codegen_speed.py [--quick] [--repeat N] [--threads T]
+                                        [--case TEXT]
 
 For least squares, logistic regression, a two-layer tanh network (on a
 batch of 16 columns, and on one vector) and log-det, at n = 10 ... 2000,
@@ -28,6 +29,8 @@ def _threads(argv):
     ap.add_argument("--repeat", type=int, default=None,
                     help="runs per timing (default 7, 3 with --quick)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--case", default="",
+                    help="only the cases whose name contains this text")
     args = ap.parse_args(argv)
     if args.repeat is None:
         args.repeat = 3 if args.quick else 7
@@ -169,7 +172,7 @@ def main(args):
           f"{'ratio':>6}")
     rows = []
     rng = numpy.random.default_rng(0)
-    for name, make in CASES:
+    for name, make in [c for c in CASES if args.case in c[0]]:
         expr, wrt, hand, data = make()
         value_and_grad = codegen_function(expr, wrt, layout="mixed")
         value_only = codegen_function(expr, None)

@@ -36,6 +36,7 @@ from itertools import count
 import numpy
 from sympy import MatrixSymbol, Symbol, default_sort_key
 
+from . import kernels
 from .differentials import _check_variable, prepare, variables_of
 from .identification import derivative as _derivative
 from .identification import hessian as _hessian
@@ -113,9 +114,8 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     >>> from sympy import MatrixSymbol, det, log
     >>> from sympy_matdiff import codegen
     >>> S = MatrixSymbol('S', 3, 3)
-    >>> print(codegen(log(det(S)), S).splitlines()[-1])
-        return (_t0[1] if _t0[0] > 0 else _t0[1] + numpy.log(_t0[0] + 0j)), \
-numpy.linalg.inv(S)
+    >>> print(codegen(log(det(S)), S).splitlines()[-2])
+        _t0 = inv_slogdet(S)
     """
     if backend not in BACKENDS:
         raise CodegenError(f"code generation: unknown backend {backend!r}; "
@@ -177,7 +177,9 @@ numpy.linalg.inv(S)
     body = head + em.lines + [f"return {ret}"]
     # modules the scalar printer called on (Max prints as functools.reduce)
     modules = {m.split(".")[0] for m in em.printer.module_imports} | {"numpy"}
+    helpers = kernels.source(sorted(em.kernels)) + "\n\n" if em.kernels else ""
     return ("".join(f"import {m}\n" for m in sorted(modules)) + "\n\n"
+            + helpers +
             f"def {name}({', '.join(params)}):\n"
             + _indent(doc) + "\n"
             + "".join(f"    {line}\n" for line in body))

@@ -20,7 +20,9 @@ their cost (symbolic dimensions are guessed large), ``X^-1 B`` is
 ``tr(A B)`` is ``sum(A * B^T)``, ``(A + B) x`` is ``A x + B x`` and an outer
 product is an ``einsum``; a part of a product that recurs elsewhere is
 computed once.  A bare ``X^-1`` (or one used in three or
-more products) is computed once with ``inv``.
+more products) is computed once with ``inv``; if the determinant of the
+same matrix is needed too, one call of :func:`.kernels.inv_slogdet` gives
+both.
 
 >>> from sympy import MatrixSymbol
 >>> from sympy_matdiff.numpycode import NumPyEmitter
@@ -51,6 +53,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.numpy import NumPyPrinter
 
+from . import kernels
 from .errors import CodegenError
 from .expressions import (_ARG, Adjugate, Elementwise, FunctionGradient,
                           PrimeFunction, ScalarFunction)
@@ -66,7 +69,8 @@ def identifier(name):
     s = re.sub(r"\W", "_", str(name))
     if not s or s[0].isdigit():
         s = "_" + s
-    if keyword.iskeyword(s) or s in ("numpy",) or re.fullmatch(r"_t\d+", s):
+    if keyword.iskeyword(s) or s in ("numpy", *kernels._NEEDS) or \
+            re.fullmatch(r"_t\d+", s):
         s += "_"
     return s
 
@@ -150,6 +154,8 @@ class NumPyEmitter:
         self._tmp = itertools.count()
         self.printer = _BodyPrinter(self.names)
         self.functions = set()     # parameters for generic functions
+        self.kernels = set()       # functions of :mod:`.kernels` used
+        self._factored = {}
 
     # --- normal form ---------------------------------------------------------
 
@@ -386,6 +392,19 @@ class NumPyEmitter:
     def use_inv(self, k):
         return k in self.bare_inverses or self.counts[k] >= 3
 
+    def factored(self, M):
+        """The name of ``inv_slogdet(M)``, if the code needs both an explicit
+        inverse and the determinant of M (else None): one call gives both,
+        by one factorization where the kernel can."""
+        k = self.key(Inverse(M))[0]
+        if not (isinstance(k, Inverse) and self.use_inv(k) and
+                self.counts[self.scalar(Determinant(M))]):
+            return None
+        if k not in self._factored:
+            self.kernels.add("inv_slogdet")
+            self._factored[k] = self.assign(f"inv_slogdet({self.emit(k.arg)})")
+        return self._factored[k]
+
     def _render(self, k):
         np = self.np
         if isinstance(k, (Symbol, MatrixSymbol)):
@@ -425,7 +444,8 @@ class NumPyEmitter:
         if isinstance(k, ElementwiseApplyFunction):
             return self._elementwise(k)
         if isinstance(k, Inverse):
-            return f"{np}.linalg.inv({self.emit(k.arg)})"
+            shared = self.factored(k.arg)
+            return f"{shared}[0]" if shared else f"{np}.linalg.inv({self.emit(k.arg)})"
         if isinstance(k, MatPow) and k.base.shape == (1, 1):
             return f"({self.emit(k.base)} ** {self.emit(k.exp)})"
         if isinstance(k, MatPow):
@@ -644,6 +664,9 @@ class NumPyEmitter:
         if isinstance(k, Trace):
             return self._trace(k.arg)
         if isinstance(k, Determinant):
+            shared = self.factored(k.arg)
+            if shared:
+                return f"{shared}[1] * {np}.exp({shared}[2])"
             return f"{np}.linalg.det({self.emit(k.arg)})"
         if isinstance(k, ScalarFunction):
             name = function_parameter(k)
@@ -655,12 +678,17 @@ class NumPyEmitter:
             if absolute:
                 inner = inner.args[0]
             if isinstance(inner, Determinant):
-                sl = self.assign(f"{np}.linalg.slogdet({self.emit(inner.arg)})")
+                shared = self.factored(inner.arg)
+                if shared:
+                    sign, logdet = f"{shared}[1]", f"{shared}[2]"
+                else:
+                    sl = self.assign(f"{np}.linalg.slogdet({self.emit(inner.arg)})")
+                    sign, logdet = f"{sl}[0]", f"{sl}[1]"
                 if absolute:
-                    return f"{sl}[1]"
+                    return logdet
                 # the principal logarithm, as SymPy's log(det X): log|det X| + i pi
                 # for a negative determinant
-                return f"({sl}[1] if {sl}[0] > 0 else {sl}[1] + {np}.log({sl}[0] + 0j))"
+                return f"({logdet} if {sign} > 0 else {logdet} + {np}.log({sign} + 0j))"
         if not k.args:
             return self._print(k, {})
         if isinstance(k, MatrixElement):

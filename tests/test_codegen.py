@@ -250,11 +250,17 @@ def test_inverse_products_are_solves():
     assert "solve" in src and "inv(" not in src
 
 
-def test_log_det_uses_slogdet_and_one_inverse():
+def test_log_det_and_inverse_come_from_one_call():
+    # the gradient needs S^-1 itself and the value log det S: one
+    # inv_slogdet (kernels.py) gives both, never inv and slogdet apart
     src = codegen(log(det(S)) + Trace(S**-1 * A), S)
     body = _body(src)
-    assert "slogdet" in body and "linalg.det(" not in body
-    assert body.count("linalg.inv(") == 1 and "solve" not in body
+    assert body.count("inv_slogdet(S)") == 1
+    assert "linalg.det(" not in body and "linalg.inv(" not in body
+    assert "slogdet(S)" not in body.replace("inv_slogdet(S)", "")
+    assert "solve" not in body
+    # the value alone needs no inverse: plain slogdet
+    assert "numpy.linalg.slogdet(S)" in codegen(log(det(S)), None)
     f = codegen_function(log(det(S)) + Trace(S**-1 * A), S, layout="mixed")
     Sv, Av = _rng_spd(4), numpy.arange(16.0).reshape(4, 4)
     value, G = f(Av, Sv)
