@@ -64,6 +64,41 @@ class TooDeepError(MatrixCalculusError, RecursionError):
     """An expression nested more deeply than Python's recursion limit allows."""
 
 
+class ExpressionError(MatrixCalculusError, ValueError):
+    """An expression the command line cannot read: syntax, names or shapes.
+
+    ``position`` is the index of the offending character (or None) in
+    ``text``; :meth:`display` draws a caret under it.
+
+    >>> from sympy_matdiff.errors import ExpressionError
+    >>> from sympy_matdiff.parser import parse
+    >>> try:
+    ...     parse("A*x + y'")
+    ... except ExpressionError as e:
+    ...     print(e.display())
+    shapes do not match at '+': A*x is n x 1 but y' is 1 x p
+      A*x + y'
+          ^
+    """
+
+    def __init__(self, message, position=None, text=None):
+        super().__init__(message)
+        self.message, self.position, self.text = message, position, text
+
+    def display(self, width=70):
+        """The message, then the text with a caret under ``position``."""
+        if self.position is None or self.text is None:
+            return self.message
+        start = max(0, min(self.position - width // 2, len(self.text) - width))
+        shown = self.text[start:start + width]
+        # non-printable or non-ASCII characters would misplace the caret
+        shown = "".join(c if " " <= c <= "~" else "?" for c in shown)
+        lead = "..." if start > 0 else ""
+        tail = "..." if start + width < len(self.text) else ""
+        caret = " " * (len(lead) + self.position - start) + "^"
+        return f"{self.message}\n  {lead}{shown}{tail}\n  {caret}"
+
+
 def guard_depth(function):
     """Report Python's RecursionError on a deeply nested input as TooDeepError.
 

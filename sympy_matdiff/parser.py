@@ -2,10 +2,11 @@
 
 ``parse(text)`` reads a formula such as ``tr(A*X*B)`` or ``norm2(W*x - b)``
 and returns a :class:`Parsed` holding the SymPy expression and its symbols.
-The text is never given to ``eval`` or ``sympify``: a hand-written tokenizer
-and a recursive-descent parser (with a nesting limit) build a syntax tree,
-the shapes are inferred by unifying symbolic dimensions (as
-matrixcalculus.org does), and only then are SymPy objects made.
+The text is never given to ``eval`` or ``sympify``: the tokenizer and
+recursive-descent parser of :mod:`sympy_matdiff.syntax` (with limits on
+length and nesting) build a syntax tree, the shapes are inferred by unifying
+symbolic dimensions (as matrixcalculus.org does), and only then are SymPy
+objects made.
 
 >>> from sympy_matdiff.parser import parse
 >>> p = parse("tr(A*X*B)")
@@ -16,34 +17,23 @@ Trace(A*X*B)
 >>> parse("x'*A*x + t*norm2(x)", scalars=["t"]).expr
 t*sqrt(Trace(x.T*x)) + Trace(x.T*A*x)
 
-The grammar, lowest precedence first (``docs/cli.md`` has the whole
-language)::
-
-    sum      := product (('+' | '-') product)*
-    product  := unary (('*' | '/' | '.*') unary)*
-    unary    := ('+' | '-')* power
-    power    := postfix (('^' | '**' | '.^') unary)?
-    postfix  := primary ("'" | '.T')*
-    primary  := number | name | name '(' sum (',' sum)* ')' | '(' sum ')'
+The grammar is in :mod:`sympy_matdiff.syntax` (and, with the whole language,
+in ``docs/cli.md``).
 """
-import re
 from collections import Counter
 from itertools import chain, count
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sympy import (Add, Determinant, Function, HadamardPower, HadamardProduct,
                    Identity, Integer, Inverse, KroneckerProduct, Lambda, MatAdd,
-                   MatMul, MatPow, MatrixSymbol, Max, Mul, Rational, S, Symbol,
+                   MatMul, MatPow, MatrixSymbol, Max, Mul, S, Symbol,
                    Trace, cos, exp, log, sin, sqrt, tanh)
 from sympy.matrices.expressions.special import OneMatrix
 
-from .errors import MatrixCalculusError
+from .errors import ExpressionError
+from .syntax import _NAME, MAX_DEPTH, MAX_LENGTH, MAX_NAME, syntax_tree, tokenize
 from .expressions import Adjugate, Elementwise, scalar_function
 
-MAX_LENGTH = 10_000     # characters of input
-MAX_DEPTH = 40          # nested brackets, calls and exponents
-MAX_NAME = 40           # characters of a name
-MAX_DIGITS = 30         # digits of a number
 MAX_POWER = 64          # |k| of an integer matrix power X^k
 
 GREEK = frozenset(
@@ -67,280 +57,6 @@ FUNCTIONS = frozenset(ELEMENTWISE) | frozenset(MATRIX_FUNCTIONS)
 CONSTANTS = frozenset({"I", "ones"})
 RELU_NOTE = ("relu'(u) is the step function Heaviside(u): the derivative is "
              "valid almost everywhere (relu has no derivative at 0).")
-
-
-class ExpressionError(MatrixCalculusError, ValueError):
-    """An expression the command line cannot read: syntax, names or shapes.
-
-    ``position`` is the index of the offending character (or None) in
-    ``text``; :meth:`display` draws a caret under it.
-
-    >>> from sympy_matdiff.parser import ExpressionError, parse
-    >>> try:
-    ...     parse("A*x + y'")
-    ... except ExpressionError as e:
-    ...     print(e.display())
-    shapes do not match at '+': A*x is n x 1 but y' is 1 x p
-      A*x + y'
-          ^
-    """
-
-    def __init__(self, message, position=None, text=None):
-        super().__init__(message)
-        self.message, self.position, self.text = message, position, text
-
-    def display(self, width=70):
-        """The message, then the text with a caret under ``position``."""
-        if self.position is None or self.text is None:
-            return self.message
-        start = max(0, min(self.position - width // 2, len(self.text) - width))
-        shown = self.text[start:start + width]
-        # non-printable or non-ASCII characters would misplace the caret
-        shown = "".join(c if " " <= c <= "~" else "?" for c in shown)
-        lead = "..." if start > 0 else ""
-        tail = "..." if start + width < len(self.text) else ""
-        caret = " " * (len(lead) + self.position - start) + "^"
-        return f"{self.message}\n  {lead}{shown}{tail}\n  {caret}"
-
-
-# --- tokens ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Token:
-    kind: str      # "num", "name", "op" or "end"
-    text: str
-    pos: int
-
-
-_TOKEN = re.compile(r"""
-    (?P<space>[ \t\r\n]+)
-  | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<name>[A-Za-z][A-Za-z0-9_]*)
-  | (?P<op>\.\*|\.\^|\.T(?![A-Za-z0-9_])|\*\*|[-+*/^'(),])
-""", re.VERBOSE)
-
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-
-def tokenize(text):
-    """The tokens of ``text``; anything outside the language is refused.
-
-    >>> from sympy_matdiff.parser import tokenize
-    >>> print(" ".join(t.text for t in tokenize("X'.*Y^-1")))
-    X ' .* Y ^ - 1
-    """
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            f"expression too long: {len(text)} characters (the limit is "
-            f"{MAX_LENGTH})")
-    tokens, pos = [], 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            c = text[pos]
-            if not " " <= c <= "~":
-                what = f"non-ASCII character {c!r}" if ord(c) > 127 else \
-                    f"control character {c!r}"
-                raise ExpressionError(f"{what} (the language is ASCII)", pos, text)
-            after = text[pos + 1:pos + 2]
-            if c == "." and (after.isalnum() or after == "_"):
-                raise ExpressionError(
-                    "after '.' only T (transpose), .* and .^ are allowed", pos, text)
-            raise ExpressionError(f"unexpected character {c!r}", pos, text)
-        kind = m.lastgroup
-        if kind != "space":
-            s = m.group()
-            if kind == "name" and len(s) > MAX_NAME:
-                raise ExpressionError(f"name longer than {MAX_NAME} characters",
-                                      pos, text)
-            if kind == "num" and len(s) > MAX_DIGITS:
-                raise ExpressionError(f"number longer than {MAX_DIGITS} characters",
-                                      pos, text)
-            tokens.append(Token(kind, s, pos))
-        pos = m.end()
-    tokens.append(Token("end", "", len(text)))
-    return tokens
-
-
-def number(s):
-    """The exact rational value of a number token (no float rounding)."""
-    m = re.fullmatch(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?", s)
-    whole, frac, e = m.group(1) or "0", m.group(2) or "", int(m.group(3) or 0)
-    value = Rational(int(whole + frac), 10**len(frac))
-    if abs(e) > MAX_DIGITS:
-        raise ValueError("exponent too large")
-    return value * Rational(10)**e
-
-
-# --- syntax tree -----------------------------------------------------------
-
-@dataclass
-class Node:
-    kind: str          # num, name, call, neg, sum, product, power, transpose
-    pos: int
-    value: object = None       # number, name, operator
-    args: list = field(default_factory=list)
-    ops: list = field(default_factory=list)    # (operator, position) in chains
-    start: int = 0     # where the node's text starts and ends
-    end: int = 0
-
-
-class _Parser:
-    def __init__(self, text):
-        self.text = text
-        self.tokens = tokenize(text)
-        self.i = 0
-        self.depth = 0
-
-    def error(self, message, pos=None):
-        return ExpressionError(message, self.peek.pos if pos is None else pos,
-                               self.text)
-
-    @property
-    def peek(self):
-        return self.tokens[self.i]
-
-    def take(self):
-        t = self.tokens[self.i]
-        self.i += 1
-        return t
-
-    def at(self, *ops):
-        t = self.peek
-        return t.kind == "op" and t.text in ops
-
-    def enter(self, pos):
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(f"nested too deeply (more than {MAX_DEPTH} levels of "
-                             "brackets, calls and exponents)", pos)
-
-    def parse(self):
-        if self.peek.kind == "end":
-            raise self.error("empty expression")
-        node = self.sum()
-        t = self.peek
-        if t.kind != "end":
-            if t.text == ")":
-                raise self.error("unmatched ')'")
-            raise self.error(f"expected an operator before {t.text!r} (write "
-                             "products with '*')")
-        return node
-
-    def chain(self, kind, ops, operand):
-        first = operand()
-        node = None
-        while self.at(*ops):
-            t = self.take()
-            if node is None:
-                node = Node(kind, first.pos, args=[first])
-            node.ops.append((t.text, t.pos))
-            node.args.append(operand())
-        return node or first
-
-    def spanned(method):
-        def parse_with_span(self):
-            start = self.peek.pos
-            node = method(self)
-            if not node.end:
-                last = self.tokens[self.i - 1]
-                node.start, node.end = start, last.pos + len(last.text)
-            return node
-        return parse_with_span
-
-    @spanned
-    def sum(self):
-        return self.chain("sum", ("+", "-"), self.product)
-
-    @spanned
-    def product(self):
-        return self.chain("product", ("*", "/", ".*"), self.unary)
-
-    @spanned
-    def unary(self):
-        signs = []
-        while self.at("+", "-"):
-            signs.append(self.take())
-        node = self.power()
-        if sum(t.text == "-" for t in signs) % 2:
-            node = Node("neg", signs[0].pos, args=[node])
-        return node
-
-    @spanned
-    def power(self):
-        base = self.postfix()
-        if self.at("^", "**", ".^"):
-            t = self.take()
-            self.enter(t.pos)
-            exponent = self.unary()
-            self.depth -= 1
-            return Node("power", t.pos, value=t.text, args=[base, exponent])
-        return base
-
-    @spanned
-    def postfix(self):
-        node = self.primary()
-        flips = None
-        while self.at("'", ".T"):
-            t = self.take()
-            flips = t.pos if flips is None else None   # X'' = X
-        if flips is not None:
-            node = Node("transpose", flips, args=[node])
-        return node
-
-    @spanned
-    def primary(self):
-        t = self.peek
-        if t.kind == "num":
-            self.take()
-            try:
-                return Node("num", t.pos, value=number(t.text))
-            except ValueError:
-                raise self.error("number out of range", t.pos) from None
-        if t.kind == "name":
-            self.take()
-            if not self.at("("):
-                return Node("name", t.pos, value=t.text)
-            open_ = self.take()
-            self.enter(open_.pos)
-            args = [self.sum()]
-            while self.at(","):
-                self.take()
-                args.append(self.sum())
-            self.close(open_)
-            return Node("call", t.pos, value=t.text, args=args)
-        if self.at("("):
-            open_ = self.take()
-            self.enter(open_.pos)
-            node = self.sum()
-            self.close(open_)
-            return node
-        if t.kind == "end":
-            raise self.error("unexpected end of the expression")
-        if t.text == ")":
-            raise self.error("unmatched ')'" if self.depth == 0 else
-                             "empty brackets or a missing operand before ')'")
-        raise self.error(f"unexpected {t.text!r}: expected a number, a name "
-                         "or '('")
-
-    def close(self, open_):
-        if not self.at(")"):
-            if self.peek.kind == "end":
-                raise self.error("missing ')' for this '('", open_.pos)
-            raise self.error(f"expected ',' or ')' here, not {self.peek.text!r}")
-        self.take()
-        self.depth -= 1
-
-
-def syntax_tree(text):
-    """The syntax tree of ``text`` (raises :class:`ExpressionError`).
-
-    >>> from sympy_matdiff.parser import syntax_tree
-    >>> syntax_tree("-X'").kind, syntax_tree("-X'").args[0].kind
-    ('neg', 'transpose')
-    """
-    return _Parser(text).parse()
 
 
 # --- dimensions: union-find ------------------------------------------------
