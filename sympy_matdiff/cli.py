@@ -5,7 +5,7 @@
 ``docs/cli.md``.  It returns the exit status: 0 on success, 2 for an
 expression or option it cannot use (one line on stderr, with a caret under
 the offending position), 1 when ``--check`` finds a wrong result or on an
-internal error.
+internal error, 3 when the work takes longer than ``--timeout`` seconds.
 
 >>> from sympy_matdiff.cli import main
 >>> main(["tr(A*X*B)", "--wrt", "X"])
@@ -17,19 +17,23 @@ B*A
 """
 import argparse
 import json
+import signal
 import sys
+import threading
 
 from sympy import MatrixSymbol, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .errors import MatrixCalculusError
+from .errors import ExpressionError, MatrixCalculusError
 from .expressions import lambda_derivative
-from .parser import (ELEMENTWISE, ELEMENTWISE_DEFAULT, MAX_LENGTH,
-                     SCALAR_DEFAULT, ExpressionError, parse)
+from .parser import (ELEMENTWISE, ELEMENTWISE_DEFAULT, SCALAR_DEFAULT,
+                     parse)
+from .syntax import MAX_LENGTH
 
 PROG = "matdiff"
+TIMEOUT = 60.0     # seconds, unless --timeout says otherwise
 
 DESCRIPTION = """\
 Differentiate a matrix expression with sympy_matdiff (by differentials).
@@ -59,7 +63,7 @@ kinds of symbols, unless --matrix/--vector/--scalar say otherwise:
 
 exit status: 0 success, 1 --check failed (or an internal error), 2 an
 expression or option that cannot be used (syntax, shapes, unknown names, no
-rule for a construct).
+rule for a construct), 3 the work took longer than --timeout seconds.
 
 examples:
   {PROG} "tr(A*X*B)" --wrt X
@@ -251,6 +255,9 @@ def parser():
     p.add_argument("--code", choices=("numpy",),
                    help="print, instead of the result, a Python function "
                    "returning the value and the derivative")
+    p.add_argument("--timeout", metavar="SECONDS", type=float, default=TIMEOUT,
+                   help=f"give up after this many seconds, exit status 3 "
+                   f"(default {TIMEOUT:g}; 0: no limit)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (expression, wrt, layout, "
                    "result in str and LaTeX, shape, ...)")
@@ -269,9 +276,41 @@ def _shape(e):
     return [int(s) if s.is_Integer else str(s) for s in shape]
 
 
-def _fail(err, message):
+def _fail(err, message, status=2):
     print(f"{PROG}: error: {message}", file=err)
-    return 2
+    return status
+
+
+class _TimeLimit(Exception):
+    """Raised by the alarm that ``--timeout`` sets."""
+
+
+class _time_limit:
+    """Raise :class:`_TimeLimit` in the main thread after ``seconds``.
+
+    A large input can keep the engine busy for minutes, and a command line
+    must not hang.  The limit needs SIGALRM (POSIX) and the main thread;
+    elsewhere, or with ``seconds <= 0``, there is none.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.active = (seconds > 0 and hasattr(signal, "SIGALRM") and
+                       threading.current_thread() is threading.main_thread())
+
+    def __enter__(self):
+        if self.active:
+            def ring(signum, frame):
+                raise _TimeLimit
+            self.previous = signal.signal(signal.SIGALRM, ring)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
 
 
 def main(argv=None, out=None, err=None, stdin=None):
@@ -294,8 +333,16 @@ def main(argv=None, out=None, err=None, stdin=None):
     if args.expression is None:
         return _fail(err, "no expression given (without any argument, "
                      f"{PROG} shows the seed's examples; see {PROG} --help)")
+    if not args.timeout >= 0:     # also refuses nan
+        return _fail(err, f"--timeout: {args.timeout} is not a number of "
+                     "seconds >= 0")
     try:
-        status = _run(args, out, err, stdin or sys.stdin)
+        with _time_limit(args.timeout):
+            status = _run(args, out, err, stdin or sys.stdin)
+    except _TimeLimit:
+        return _fail(err, f"gave up after {args.timeout:g} s (--timeout): the "
+                     "expression is too much work for the engine as written; "
+                     "simplify it, or allow more time with --timeout", 3)
     except (ExpressionError, _Usage) as e:
         text = e.display() if isinstance(e, ExpressionError) else str(e)
         return _fail(err, text)

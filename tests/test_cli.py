@@ -435,3 +435,39 @@ if __name__ == "__main__":
         DOC.write_text(render_docs(DOC.read_text()))
     else:
         sys.exit("usage: PYTHONPATH=. python3 tests/test_cli.py --update-docs")
+
+
+# --- time limit --------------------------------------------------------------
+
+def _nested_tanh(depth):
+    text = "x"
+    for _ in range(depth):
+        text = f"tanh({text}+a)"
+    return text
+
+
+def test_timeout_gives_up_with_status_3():
+    # 30 nested tanh with --steps takes the engine well over a second
+    proc = command(_nested_tanh(30), "--wrt", "x", "--steps", "--timeout", "0.5")
+    assert proc.returncode == 3 and proc.stdout == ""
+    assert proc.stderr.startswith("matdiff: error: gave up after 0.5 s (--timeout)")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_timeout_in_process_restores_the_previous_alarm_handler():
+    import signal
+    before = signal.getsignal(signal.SIGALRM)
+    status, out, err = run(_nested_tanh(30), "--wrt", "x", "--steps",
+                           "--timeout", "0.3")
+    assert status == 3 and "gave up after 0.3 s" in err
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    # a quick job under a limit is untouched by it; 0 means no limit
+    assert run("x'*x", "--timeout", "30") == (0, "2*x.T\n", "")
+    assert run("x'*x", "--timeout", "0") == (0, "2*x.T\n", "")
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "soon"])
+def test_bad_timeouts_are_refused(value):
+    status, out, err = run("x'*x", "--timeout", value)
+    assert status == 2 and out == "" and "--timeout" in err
