@@ -264,10 +264,13 @@ def _array_term(fs, p, q, m, n):
         fs = [KroneckerProduct(Identity(p), Identity(q)), K]
     if fs and isinstance(fs[0], KroneckerProduct) and len(fs[0].args) == 2:
         C, D = fs[0].args
-        if len(fs) == 1:                # D[k, i] C[l, j]
-            return D, C, [1, 3, 0, 2]
-        if len(fs) == 2 and fs[1] == K:  # D[k, j] C[l, i]
-            return D, C, [3, 1, 0, 2]
+        # only factors whose sizes are those of the axes they carry read as
+        # an array: x ⊗ I_2 (6 x 2) is a J for (p, q, m, n) = (1, 2, 2, 3),
+        # but not C ⊗ D with C n x q and D m x p
+        if len(fs) == 1 and _shaped(D, m, p) and _shaped(C, n, q):
+            return D, C, [1, 3, 0, 2]       # D[k, i] C[l, j]
+        if len(fs) == 2 and fs[1] == K and _shaped(D, m, q) and _shaped(C, n, p):
+            return D, C, [3, 1, 0, 2]       # D[k, j] C[l, i]
         return None
     if len(fs) >= 2 and _is_one(fs[-1].rows):   # vec(M) vec(N)^T
         u = fs[0] if len(fs) == 2 else MatMul(*fs[:-1])
@@ -275,6 +278,10 @@ def _array_term(fs, p, q, m, n):
             return (_unvec_of(_transpose(fs[-1]), p, q), _unvec_of(u, m, n),
                     [0, 1, 2, 3])
     return None
+
+
+def _shaped(M, rows, cols):
+    return sympify(M.rows - rows) == 0 and sympify(M.cols - cols) == 0
 
 
 def _kronecker_form(T, p, q):

@@ -323,3 +323,20 @@ def test_kronecker_factor_that_became_a_scalar_in_collect():
     results = run_example(generate(114809, 3), ["derivative[numerator]",
                                                 "derivation", "codegen"])
     assert all(status == "pass" for status, _ in results.values()), results
+
+
+@pytest.mark.parametrize("X_shape, x_shape", [((1, 2), (3, 1)), ((2, 1), (1, 3)),
+                                              ((1, 3), (2, 2))])
+def test_plugged_diff_of_kronecker_with_factors_not_along_the_axes(X_shape, x_shape):
+    # seed 200818: X^T ⊗ x^T by X (1x2) has J = x ⊗ I_2, whose factors are
+    # not m x p and n x q; reading them as SymPy's array D[k, i] C[l, j]
+    # gave shape (2, 1, 2, 3) instead of (1, 2, 2, 3).  to_layout now checks
+    # the factors' sizes and otherwise keeps the generic JacobianArray.
+    from sympy import diff
+    from sympy_matdiff import to_layout
+    X, x = MatrixSymbol("X", *X_shape), MatrixSymbol("x", *x_shape)
+    e = KroneckerProduct(X.T, x.T)
+    R = diff(e, X)
+    assert R.shape == X.shape + e.shape
+    G = to_layout(R, e, X, source="sympy", target="numerator")
+    assert check(e, X, result=G).ok
