@@ -2,8 +2,10 @@
 
 Importing the package calls :func:`install` once.  It registers
 
-* a fix of SymPy's: ``MatAdd.as_content_primitive``, which SymPy inherits
-  from ``Add`` and which fails inside ``det(2 I + X^-1)``;
+* fixes of SymPy's: ``MatAdd.as_content_primitive``, which SymPy inherits
+  from ``Add`` and which fails inside ``det(2 I + X^-1)``, and
+  ``KroneckerProduct._eval_trace``, which applies tr(A ⊗ B) = tr(A) tr(B)
+  to non-square factors (``t*Trace(A ⊗ B)*X`` with A 1x2 fails);
 * NumPy code printing (``lambdify(args, expr, "numpy")``) for ``Trace``,
   ``Determinant``, ``HadamardPower`` and element-wise functions, which the
   derivatives are written with (methods SymPy lacks: ``ADDITIONS``);
@@ -33,7 +35,7 @@ True
 """
 import functools
 
-from sympy import Determinant, MatAdd, S, Trace
+from sympy import Determinant, KroneckerProduct, MatAdd, S, Trace
 from sympy.printing.numpy import NumPyPrinter
 from sympy.tensor.array.array_derivatives import ArrayDerivative
 
@@ -74,6 +76,14 @@ def _matadd_content_primitive(self, radical=False, clear=True):
     return S.One, self
 
 
+def _kronecker_trace(original, self):
+    # tr(A ⊗ B) = tr(A) tr(B) needs square factors; with A 1x2 and B 2x1,
+    # A ⊗ B is square but tr(A) is not defined: leave the trace as it is
+    if all(a.is_square for a in self.args):
+        return original(self)
+    return None
+
+
 ADDITIONS = {
     MatAdd: {
         "as_content_primitive": _matadd_content_primitive,
@@ -101,6 +111,9 @@ WRAPPERS = {
     },
     Trace: {
         "_eval_derivative": sympy_diff.scalar_by_scalar,
+    },
+    KroneckerProduct: {
+        "_eval_trace": _kronecker_trace,
     },
 }
 

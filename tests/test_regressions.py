@@ -340,3 +340,26 @@ def test_plugged_diff_of_kronecker_with_factors_not_along_the_axes(X_shape, x_sh
     assert R.shape == X.shape + e.shape
     G = to_layout(R, e, X, source="sympy", target="numerator")
     assert check(e, X, result=G).ok
+
+
+def test_trace_of_kronecker_of_non_square_factors_in_sympy_itself():
+    # seed 202670: the generator's t*Trace(x ⊗ X)*M failed inside SymPy
+    # (KroneckerProduct._eval_trace took tr(x) of a column); hooks.py makes
+    # SymPy leave such a trace unevaluated, and uninstall() restores it
+    from sympy_matdiff import hooks
+    A, B, X = MatrixSymbol("A", 1, 2), MatrixSymbol("B", 2, 1), MatrixSymbol("X", 2, 2)
+    s = Trace(KroneckerProduct(A, B))
+    assert s.doit() == s and (s * X).shape == (2, 2)
+    assert Trace(KroneckerProduct(X, X)).doit() == Trace(X)**2
+    e = s * Trace(X)
+    assert derivative(e, A) == Trace(X) * B
+    assert check(e, A).ok and check(e, X).ok and check(e, B).ok
+    results = run_example(generate(202670, 3), ["differential",
+                                                "derivative[numerator]", "codegen"])
+    assert all(status == "pass" for status, _ in results.values()), results
+    hooks.uninstall()
+    try:
+        with pytest.raises(Exception, match="non-square"):
+            s.doit()
+    finally:
+        hooks.install()
