@@ -316,10 +316,11 @@ class _Builder:
             if t is SCALAR or u is SCALAR:
                 if not (self.scalar_like(t) and self.scalar_like(u)):
                     m = u if t is SCALAR else t
+                    shown = self.source(arg) if t is SCALAR else self.source(left, pos)
                     raise self.error(
                         f"cannot add a scalar and the {self.describe(m)} matrix "
-                        f"{self.source(arg if t is SCALAR else left, pos)} at "
-                        f"'{op}'", pos)
+                        f"{shown} at '{op}' (for a constant in every entry, "
+                        "write c*ones, e.g. 1 + exp(u) as ones + exp(u))", pos)
                 t = SCALAR
             else:
                 def message(t=t, u=u, arg=arg, op=op):

@@ -299,6 +299,10 @@ def test_derivative_of_construct(text, wrt):
     ("eye(0)", "positive integer", 4),
     ("eye(2, 3)", "at most 1", 0),
     ("tr(A*X*B) + x", "cannot add a scalar", 10),
+    # the matrix operand is named whichever side it is on, with the way out
+    ("1 + exp(x)", "the n x 1 matrix exp(x) at '+' (for a constant in every "
+     "entry, write c*ones", 2),
+    ("exp(x) - 2", "the n x 1 matrix exp(x) at '-'", 7),
     ("A*x + y'", "shapes do not match at '+'", 4),
     ("x*y", "shapes do not match at '*'", 1),
     ("X .* x'", "shapes do not match at '.*'", 2),
