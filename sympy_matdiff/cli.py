@@ -21,13 +21,13 @@ import signal
 import sys
 import threading
 
-from sympy import MatrixSymbol, Symbol
+from sympy import Lambda, MatrixSymbol, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from .errors import ExpressionError, MatrixCalculusError
-from .expressions import lambda_derivative
+from .expressions import lambda_derivative, readable_lambda
 from .parser import (ELEMENTWISE, ELEMENTWISE_DEFAULT, SCALAR_DEFAULT,
                      parse)
 from .syntax import MAX_LENGTH
@@ -103,6 +103,18 @@ def elementwise_name(expr):
     return _NAMES.get(f.expr.xreplace({f.variables[0]: _U}))
 
 
+def _anonymous(expr):
+    """``(v, body)`` of an element-wise function that has no name in the
+    language (``exp(-u)/(1 + exp(-u))`` from the derivative of
+    ``log(sigmoid(u))``), to print as ``(u -> body).(X)``; else None."""
+    f = getattr(expr, "function", None)
+    if not isinstance(expr, ElementwiseApplyFunction) or \
+            not isinstance(f, Lambda) or len(f.variables) != 1 or \
+            f.expr.args == f.variables:     # sigma(X), sigma'(X): by name
+        return None
+    return readable_lambda(f)
+
+
 class _Printer(StrPrinter):
     """SymPy's str printer, with matrices of ones and zeros that show size
     and the language's element-wise functions by name."""
@@ -111,6 +123,10 @@ class _Printer(StrPrinter):
         name = elementwise_name(expr)
         if name:
             return f"{name}({self._print(expr.expr)})"
+        anonymous = _anonymous(expr)
+        if anonymous:
+            v, body = anonymous
+            return f"({v} -> {self._print(body)}).({self._print(expr.expr)})"
         return super()._print(expr, **kwargs)
 
     def _print_OneMatrix(self, expr):
@@ -130,6 +146,11 @@ class _LatexPrinter(LatexPrinter):
             base = name.rstrip("'")
             return r"\operatorname{%s}%s\left(%s\right)" % (
                 base, name[len(base):], self._print(expr.expr))
+        anonymous = _anonymous(expr)
+        if anonymous:
+            v, body = anonymous
+            return r"\left(%s \mapsto %s\right)\left(%s\right)" % (
+                self._print(v), self._print(body), self._print(expr.expr))
         return super()._print(expr, **kwargs)
 
     def _sized(self, symbol, expr):

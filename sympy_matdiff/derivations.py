@@ -37,7 +37,7 @@ from .differentials import (DIFFERENTIALS, Context, Differential,
                             zero_like)
 from .errors import MatrixCalculusError, guard_depth
 from .examples import SEED_EXAMPLES
-from .expressions import DerivativeOf, ScalarFunction
+from .expressions import DerivativeOf, ScalarFunction, readable_lambda
 from .facts import IDENTITIES_1
 from .identification import (derivative, is_scalar_like, numerator_derivative,
                              vec_jacobian)
@@ -353,7 +353,7 @@ WIDTH = 100     # a line longer than this gets its long parts named
 
 
 def _abbreviations(exprs, named, width=WIDTH):
-    """Names ``u, u2, U, s, ...`` for long parts free of differentials.
+    """Names ``v, v2, V, s, ...`` for long parts free of differentials.
 
     While a line is longer than ``width``, its largest part that is free of
     differentials and of the parts named so far gets a name; named parts
@@ -373,6 +373,10 @@ def _abbreviations(exprs, named, width=WIDTH):
 
     names, taken = {}, {str(s) for e in exprs for s in e.free_symbols}
     taken |= {str(v) for v in named.values()}
+    # an element-wise function prints as (u -> body).(X): no part is named u
+    taken |= {str(readable_lambda(f.function)[0]) for e in exprs
+              for f in e.atoms(ElementwiseApplyFunction)
+              if isinstance(f.function, Lambda) and len(f.function.variables) == 1}
 
     def fits(e):
         n = size(e) or 0
@@ -393,7 +397,7 @@ def _abbreviations(exprs, named, width=WIDTH):
         # for the least meaning), then the longest part
         part = max(parts, key=lambda p: (isinstance(p, ElementwiseApplyFunction),
                                          size(p), str(p)))
-        base = "s" if not part.is_Matrix else "u" if part.shape[1] == 1 else "U"
+        base = "s" if not part.is_Matrix else "v" if part.shape[1] == 1 else "V"
         name = next(n for n in [base] + [f"{base}{k}" for k in range(2, 99)]
                     if n not in taken)
         taken.add(name)
@@ -432,7 +436,7 @@ class Derivation:
         return printer(e.xreplace(names) if names else e)
 
     def _where(self, printer=str):
-        """``where u = ...`` for each abbreviation, in terms of the others."""
+        """``where v = ...`` for each abbreviation, in terms of the others."""
         out = []
         for k, v in self.names.items():
             others = {a: b for a, b in {**self.lets, **self.names}.items() if a != k}

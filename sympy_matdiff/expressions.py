@@ -253,6 +253,26 @@ class DerivativeOf(MatrixExpr):
 _ARG = Dummy("d")
 
 
+def readable_lambda(function):
+    """``(v, body)``: a one-variable Lambda's variable as a plain symbol
+    (``u``, or ``v``, ``w``, ``s`` if the body has a ``u``), for printing
+    ``(u -> 1/u).(X)`` rather than SymPy's ``Lambda(_d, 1/_d).(X)``.
+
+    >>> from sympy import Lambda, Symbol, exp
+    >>> from sympy_matdiff.expressions import readable_lambda
+    >>> z, u = Symbol('z'), Symbol('u')
+    >>> readable_lambda(Lambda(z, exp(-z)/(1 + exp(-z))))
+    (u, exp(-u)/(1 + exp(-u)))
+    >>> readable_lambda(Lambda(z, u*z))
+    (v, u*v)
+    """
+    var = function.variables[0]
+    taken = {str(a) for a in function.expr.free_symbols - {var}}
+    name = next(c for c in ("u", "v", "w", "s", "u_") if c not in taken)
+    new = Symbol(name)
+    return new, function.expr.xreplace({var: new})
+
+
 class Elementwise(ElementwiseApplyFunction):
     """SymPy's element-wise function ``X.applyfunc(f)``, printed as ``f(X)``.
 
@@ -322,7 +342,11 @@ class Elementwise(ElementwiseApplyFunction):
 
     def _sympystr(self, printer):
         if self._plain_function() is None:
-            return printer._print_ElementwiseApplyFunction(self)
+            if not isinstance(self.function, Lambda) or \
+                    len(self.function.variables) != 1:
+                return printer._print_ElementwiseApplyFunction(self)
+            v, body = readable_lambda(self.function)
+            return f"({v} -> {printer._print(body)}).({printer._print(self.expr)})"
         return f"{self._name(printer)}({printer._print(self.expr)})"
 
     def _latex(self, printer, exp=None):

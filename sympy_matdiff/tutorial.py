@@ -29,7 +29,7 @@ When an expression uses a part twice, as `(Wx + b)^T (Wx + b)` does, the
 derivation names it (`let y = Wx + b`), reuses the derivative of the simpler
 expression in y (E.g. 1 here) and substitutes back: the seed's E.g. 2.
 A line longer than 100 characters gets its long parts named, listed after
-the result as `where u = ...`; the names are for reading only, every check
+the result as `where v = ...`; the names are for reading only, every check
 sees the full expressions.
 
 `derivation(expr, wrt)` writes this out, each line justified; in Jupyter it

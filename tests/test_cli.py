@@ -189,6 +189,18 @@ def test_matrices_of_ones_print_with_their_size():
     assert cli.show(MatrixSymbol("A", 2, 3)) == "A"
 
 
+def test_functions_without_a_name_print_as_u_to_body():
+    status, out, _ = run("-y'*log(sigmoid(X*w))", "--wrt", "w", "--layout", "mixed")
+    assert status == 0 and "Lambda" not in out and "(u -> 1 + exp(-u)).(X*w)" in out
+    status, out, _ = run("-y'*log(sigmoid(X*w))", "--wrt", "w", "--latex",
+                         "--layout", "mixed")
+    assert r"\left(u \mapsto 1 + e^{- u}\right)\left(X w\right)" in out
+    status, out, _ = run("-y'*log(sigmoid(X*w))", "--wrt", "w", "--steps")
+    assert status == 0 and "Lambda" not in out
+    # no part of a derivation is named like the functions' variable
+    assert "where u " not in out
+
+
 # --- code --------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, wrt, layout", [

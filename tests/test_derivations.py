@@ -189,12 +189,12 @@ def test_long_parts_are_named_so_that_lines_stay_readable():
     der = derivation(case.expr, case.wrt)
     text = str(der)
     lines = [line for line in text.splitlines() if line.startswith("    = ")]
-    assert "where u = " in text and len(lines) == len(der.steps) + 1
+    assert "where v = " in text and len(lines) == len(der.steps) + 1
     assert not any("Lambda" in line for line in lines)
     assert max(map(len, lines)) < 160
     # the names are for display: the steps keep the expressions, and hold
     assert verified(der)
-    assert "where $u = " in der.latex() and "where $u = " in der.markdown()
+    assert "where $v = " in der.latex() and "where $v = " in der.markdown()
 
 
 def test_an_entry_of_the_variable_ends_and_a_partial_stays_partial():

@@ -88,6 +88,22 @@ def test_symbolic_dimensions():
     assert d(S(2) * Xs, Xs) == 2 * d(Xs)
 
 
+def test_anonymous_elementwise_functions_print_with_a_plain_variable():
+    from sympy import Lambda, exp
+    from sympy_matdiff.expressions import Elementwise
+    z, u, t = Symbol("z"), Symbol("u"), Symbol("t")
+    X = MatrixSymbol("X", 2, 3)
+    e = Elementwise(Lambda(z, exp(-z) / (1 + exp(-z))), X)
+    assert str(e) == "(u -> exp(-u)/(1 + exp(-u))).(X)"
+    # a body that uses u itself takes the next name
+    assert str(Elementwise(Lambda(z, u * z + t), X)) == "(v -> t + u*v).(X)"
+    # a plain function keeps its name
+    assert str(Elementwise(Function("sigma"), X)) == "sigma(X)"
+    # and the derivative of relu reads as a step function
+    r = d(X.applyfunc(Lambda(z, sympy.Max(0, z))))
+    assert str(r) == "HadamardProduct(dX, (u -> Heaviside(u)).(X))"
+
+
 def test_prime_printing():
     sigma, u = Function("sigma"), Symbol("u")
     assert str(prime(sigma)(u)) == "sigma'(u)"
