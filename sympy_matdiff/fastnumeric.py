@@ -63,6 +63,9 @@ def _scalar(v):
 
 
 def _filled(r, c, f):
+    # an ImmutableMatrix rebuilt by xreplace keeps SymPy Integers as its
+    # sizes, which mpmath does not take
+    r, c = int(r), int(c)
     M = CTX.matrix(r, c)
     for i in range(r):
         for j in range(c):

@@ -154,3 +154,11 @@ def test_hessian_tolerance_is_above_second_difference_error():
         assert run_example(ex, ["hessian"])["hessian"][0] == "pass"
     finally:
         CTX.dps, fuzz.H2, fuzz.TOL2 = saved
+
+
+def test_fast_values_of_a_matrix_whose_sizes_are_sympy_integers():
+    # seed 301873 (depth 4): SymPy handed the fuzzer's evaluator an
+    # ImmutableMatrix whose sizes were SymPy Integers, which mpmath refused
+    # (a crash of the fuzzer's own evaluator, not of a derivative); about 15 s
+    results = run_example(generate(301873, 4), ["sympy_diff"])
+    assert results["sympy_diff"][0] == "pass", results
