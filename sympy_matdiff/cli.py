@@ -302,8 +302,12 @@ def _fail(err, message, status=2):
     return status
 
 
-class _TimeLimit(Exception):
-    """Raised by the alarm that ``--timeout`` sets."""
+class _TimeLimit(BaseException):
+    """Raised by the alarm that ``--timeout`` sets.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    on the way (the engine has a few, around SymPy's own failures) swallows
+    it."""
 
 
 class _time_limit:
