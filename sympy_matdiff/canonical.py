@@ -26,9 +26,10 @@ is why :func:`trace_form` is public.
 from itertools import product as cartesian
 
 from sympy import (Add, HadamardPower, HadamardProduct, Identity,
-                   KroneckerProduct, MatAdd, MatMul, MatPow, Mul, Pow, S, Trace,
-                   Transpose, ZeroMatrix, default_sort_key,
+                   KroneckerProduct, MatAdd, MatMul, MatPow, Mul, OneMatrix,
+                   Pow, S, Trace, Transpose, ZeroMatrix, default_sort_key,
                    preorder_traversal, transpose)
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import facts
@@ -218,6 +219,12 @@ def _trace_of(M, P, record=None, outer=S.One):
         if found is None:
             return None
         return found[0], _scale(coeff, found[1]) if coeff != 1 else found[1]
+    if isinstance(M, DiagMatrix):     # tr(P diag(v)) = sum_i P_ii v_i
+        v = M.args[0]
+        g = _diagonal_row(P, M.rows)
+        P2 = g if v.cols == 1 else transpose(g)
+        note(facts.TRACE_DIAG, P2, v)
+        return _trace_of(v, P2, record, outer)
     if isinstance(M, HadamardProduct):
         ks = [i for i, a in enumerate(M.args) if has_differential(a)]
         others = [a for i, a in enumerate(M.args) if i != ks[-1]]
@@ -227,6 +234,28 @@ def _trace_of(M, P, record=None, outer=S.One):
         note(facts.TRACE_HADAMARD, P2, M.args[ks[-1]])
         return _trace_of(M.args[ks[-1]], P2, record, outer)
     return None
+
+
+def _diagonal_row(P, n):
+    """The 1 x n row of the diagonal entries of P (None: the identity).
+
+    An outer product ``a b^T`` (a product that splits into a column and a
+    row) has the diagonal ``(a ∘ b)^T``, ``diag(w)`` has ``w^T``; otherwise
+    ``1^T (P ∘ I)``.
+    """
+    if P is None:
+        return OneMatrix(1, n)
+    if isinstance(P, DiagMatrix):
+        w = P.args[0]
+        return transpose(w) if w.cols == 1 else w
+    factors = list(P.args) if isinstance(P, MatMul) else [P]
+    scalars = [f for f in factors if not _is_matrix(f)]
+    mats = [f for f in factors if _is_matrix(f)]
+    for j in range(1, len(mats)):
+        if mats[j - 1].cols == 1:       # P = c (column)(row)
+            a, b = _mat(mats[:j]), _mat(mats[j:])
+            return _scale(Mul(*scalars), transpose(HadamardProduct(a, transpose(b))))
+    return MatMul(OneMatrix(1, n), HadamardProduct(P, Identity(n)))
 
 
 # --- choosing the written form ---------------------------------------------

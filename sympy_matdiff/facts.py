@@ -33,6 +33,9 @@ TRACE_TRANSPOSE = Fact("tr(A^T) = tr(A)",
 TRACE_HADAMARD = Fact("tr(P(A∘N)) = tr((P∘A^T)N)",
                       r"\mathrm{tr}(\mathbf{P}(\mathbf{A}\circ\mathbf{N}))="
                       r"\mathrm{tr}((\mathbf{P}\circ\mathbf{A}^\top)\mathbf{N})")
+TRACE_DIAG = Fact("tr(P diag(v)) = (diagonal of P)^T v",
+                  r"\mathrm{tr}(\mathbf{P}\operatorname{diag}(\mathbf{v}))="
+                  r"\sum_i P_{ii} v_i")
 TRACE_SCALAR = Fact("tr(sA) = s tr(A)",
                     r"\mathrm{tr}(s\mathbf{A})=s\,\mathrm{tr}(\mathbf{A})")
 TRACE_KRONECKER = Fact("tr(A⊗B) = tr(A) tr(B)",

@@ -28,8 +28,9 @@ S**(-1)
 """
 from sympy import (Add, Dummy, FunctionMatrix, HadamardProduct, Identity,
                    ImmutableMatrix, KroneckerDelta, KroneckerProduct, Lambda,
-                   MatAdd, MatMul, Mul, Pow, S, Symbol, Trace, Transpose,
-                   ZeroMatrix, transpose)
+                   MatAdd, MatMul, Mul, OneMatrix, Pow, S, Symbol, Trace,
+                   Transpose, ZeroMatrix, transpose)
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .canonical import (_split_matrix_coeff, expand_terms, fold_transposes,
@@ -166,6 +167,13 @@ def vec_jacobian(m, D):
     if isinstance(m, Trace):    # tr(N) = vec(I)^T vec(N)
         r = m.arg.rows
         return _matmul(Vec(Identity(r)).T, vec_jacobian(m.arg, D))
+    if isinstance(m, DiagMatrix):
+        # vec(diag v) = P E v: P = diag(vec I_n) keeps the n diagonal places
+        # of an n x n matrix, E = 1_n ⊗ I_n repeats v n times
+        n = m.rows
+        return _matmul(diag_of_vec(Identity(n)),
+                       KroneckerProduct(OneMatrix(n, 1), Identity(n)),
+                       vec_jacobian(m.args[0], D))
     raise IdentificationError(
         f"vec identification: no rule for {type(m).__name__} in {m}.")
 

@@ -28,6 +28,7 @@ from sympy import (Add, Basic, Determinant, Function, HadamardPower,
                    Symbol, Trace, Transpose)
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from .differentials import Differential, zero_like
 from .errors import NoRuleError
@@ -470,6 +471,14 @@ def matrix_entry(expr, ctx):
     if isinstance(dM, Differential):
         return dM._entry(*expr.indices)
     return MatrixElement(dM, *expr.indices)
+
+
+@rule("", "diagonal matrix of a vector", r"d(\operatorname{diag}(\mathbf{x}))="
+      r"\operatorname{diag}(d\mathbf{x})",
+      "diag(x), the diagonal matrix with the entries of x, is linear in x, "
+      "like the transpose (15).", on=[DiagMatrix])
+def diagonal_matrix(expr, ctx):
+    return DiagMatrix(ctx.d(expr.args[0]))
 
 
 @rule("", "no second derivative of a generic function", "",

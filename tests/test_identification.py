@@ -159,3 +159,48 @@ def test_results_lambdify_and_substitute():
         explicit = G.subs({s: point[s] for s in syms}).doit()
         assert numpy.allclose(numpy.array(explicit.as_explicit().tolist(),
                                           dtype=float), want)
+
+
+# --- diag(v) ------------------------------------------------------------------
+
+_w, _x4 = MatrixSymbol("w", 3, 1), MatrixSymbol("x", 3, 1)
+_A43, _y4 = MatrixSymbol("A", 4, 3), MatrixSymbol("y", 4, 1)
+_C32, _r13 = MatrixSymbol("C", 3, 2), MatrixSymbol("r", 1, 3)
+
+
+def _diag_cases():
+    from sympy import Trace, det, exp, log
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+    D = DiagMatrix(_w)
+    res = _y4 - _A43 * D * _x4
+    return [(_x4.T * D * _x4, _w), (res.T * res, _w), (Trace(D**2), _w),
+            (Trace(MatrixSymbol("B", 3, 3) * D), _w),
+            (_x4.T * DiagMatrix(_r13) * _x4, _r13),
+            (log(det(DiagMatrix(_w.applyfunc(exp)))), _w),
+            (_A43 * D * _C32, _w), (D.inverse() * _x4, _w), (D * _x4, _x4)]
+
+
+@pytest.mark.parametrize("i", range(9))
+def test_diag_of_a_vector_in_every_layout(i):
+    from sympy_matdiff import derivation
+    from sympy_matdiff.differentials import d as d_
+    from sympy_matdiff.numeric import check_steps
+    e, v = _diag_cases()[i]
+    for layout in ("numerator", "denominator", "mixed"):
+        assert check(e, v, layout=layout).ok
+    assert check_steps(derivation(e, v).steps, v, d_(e, v)).ok
+    if not e.is_Matrix or e.shape == (1, 1):
+        assert check_hessian(e, v).ok
+
+
+def test_diag_of_a_vector_textbook_forms():
+    # tr(P diag(dv)) = (diagonal of P)^T dv, read off an outer product
+    from sympy import HadamardProduct, Trace
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+    D = DiagMatrix(_w)
+    assert derivative(_x4.T * D * _x4, _w) == HadamardProduct(_x4.T, _x4.T)
+    assert derivative(Trace(D**2), _w) == 2 * _w.T
+    res = _y4 - _A43 * D * _x4
+    G = derivative(res.T * res, _w)        # -2 (x ∘ A^T r)^T, r the residual
+    assert G.args[0] == -2 and isinstance(G.args[1], HadamardProduct)
+    assert _x4.T in G.args[1].args and check(res.T * res, _w, result=G).ok

@@ -12,6 +12,7 @@ from sympy import (HadamardPower, HadamardProduct, Identity, KroneckerProduct,
                    Lambda, Matrix, MatrixSymbol, OneMatrix, Rational, Symbol,
                    Trace, ZeroMatrix, atan2, cos, det, exp, log, ones, sin,
                    sqrt, tanh, Function)
+from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from sympy_matdiff import adj, scalar_function
 from sympy_matdiff.differentials import Context, prepare
@@ -94,6 +95,8 @@ CASES = [
     (Trace(Z) * Y, [X], {"constant"}),
     (x.T * x, [], {"variable"}),
     (t * X + s * Z, [t], {"variable"}),
+    (A * DiagMatrix(x) * Y, [x, A], {"diagonal matrix of a vector"}),
+    (DiagMatrix(x.T) * Y, [], {"diagonal matrix of a vector"}),
     # symbolic dimensions
     (Trace(An * Xn * An.T), [Xn], {"trace"}),
     (log(det(Xn)), [], {"determinant"}),
@@ -121,7 +124,7 @@ def test_every_rule_has_a_numeric_case():
     used = set()
     for expr, wrt, _ in CASES:
         used |= _rules_used(expr, wrt)
-    declared = {r.name for r in RULES if r.eq}
+    declared = {r.name for r in RULES if r.eq} | {"diagonal matrix of a vector"}
     # the generic-function guard is an error, tested in test_errors
     assert declared - used == set()
 
