@@ -230,7 +230,9 @@ def _trace_of(M, P, record=None, outer=S.One):
         others = [a for i, a in enumerate(M.args) if i != ks[-1]]
         A = others[0] if len(others) == 1 else HadamardProduct(*others)
         Q = Identity(M.shape[1]) if P is None else P
-        P2 = HadamardProduct(Q, transpose(A))
+        # 1 ∘ A = A: a row of ones (1^T (A ∘ dx)) leaves A^T alone
+        P2 = transpose(A) if isinstance(Q, OneMatrix) else \
+            HadamardProduct(Q, transpose(A))
         note(facts.TRACE_HADAMARD, P2, M.args[ks[-1]])
         return _trace_of(M.args[ks[-1]], P2, record, outer)
     return None

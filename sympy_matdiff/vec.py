@@ -18,8 +18,8 @@ written with.  ``vec`` stacks columns.
 >>> (CommutationMatrix(2, 3).as_explicit() * Vec(M).doit()).T
 Matrix([[1, 2, 3, 4, 5, 6]])
 """
-from sympy import (Basic, Identity, ImmutableMatrix, KroneckerDelta, MatrixBase, S,
-                   floor, sympify)
+from sympy import (Basic, Identity, ImmutableMatrix, KroneckerDelta, MatrixBase,
+                   OneMatrix, S, floor, sympify)
 from sympy.matrices.expressions import MatrixExpr, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.printing.pretty.stringpict import prettyForm
@@ -164,7 +164,10 @@ class Unvec(MatrixExpr):
 
 
 def diag_of_vec(A):
-    """``diag(vec A)``, the matrix with ``vec(A ∘ N) = diag(vec A) vec N``."""
+    """``diag(vec A)``, the matrix with ``vec(A ∘ N) = diag(vec A) vec N``
+    (the identity for a matrix of ones)."""
+    if isinstance(A, OneMatrix):
+        return Identity(A.rows * A.cols)
     return DiagMatrix(Vec(A))
 
 

@@ -204,3 +204,22 @@ def test_diag_of_a_vector_textbook_forms():
     G = derivative(res.T * res, _w)        # -2 (x ∘ A^T r)^T, r the residual
     assert G.args[0] == -2 and isinstance(G.args[1], HadamardProduct)
     assert _x4.T in G.args[1].args and check(res.T * res, _w, result=G).ok
+
+
+def test_log_sum_exp_reads_as_softmax():
+    # 1 ∘ A = A and diag(vec 1) = I: the gradient of log(1^T exp(z)) is
+    # softmax(z)^T and its Hessian diag(p)/s - p p^T / s^2, with no
+    # HadamardProduct(1, ...) or DiagMatrix(1) left in
+    from sympy import HadamardProduct, OneMatrix, Trace, exp, log
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+    W, x, b = MatrixSymbol("W", 3, 4), MatrixSymbol("x", 4, 1), MatrixSymbol("b", 3, 1)
+    z = W * x + b
+    lse = log(OneMatrix(1, 3) * z.applyfunc(exp))
+    p = Elementwise(exp, z)
+    s = Trace(OneMatrix(1, 3) * p)
+    assert derivative(lse, b) == p.T / s and check(lse, b).ok
+    assert derivative(lse, W) == x * p.T / s and check(lse, W).ok
+    H = hessian(lse, b)
+    assert not H.atoms(HadamardProduct) and DiagMatrix(OneMatrix(3, 1)) not in \
+        H.atoms(DiagMatrix)
+    assert check_hessian(lse, b, result=H).ok
