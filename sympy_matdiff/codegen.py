@@ -33,10 +33,8 @@ import keyword
 import linecache
 from itertools import count
 
-import numpy
 from sympy import MatrixSymbol, Symbol, default_sort_key
 
-from . import kernels
 from .differentials import _check_variable, prepare, variables_of
 from .identification import derivative as _derivative
 from .identification import hessian as _hessian
@@ -177,6 +175,7 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     body = head + em.lines + [f"return {ret}"]
     # modules the scalar printer called on (Max prints as functools.reduce)
     modules = {m.split(".")[0] for m in em.printer.module_imports} | {"numpy"}
+    from . import kernels       # here: it imports numpy (start-up time)
     helpers = kernels.source(sorted(em.kernels)) + "\n\n" if em.kernels else ""
     return ("".join(f"import {m}\n" for m in sorted(modules)) + "\n\n"
             + helpers +
@@ -268,6 +267,7 @@ def codegen_function(expr, wrt, backend="numpy", layout="numerator",
     # registered so that tracebacks show the generated lines
     linecache.cache[filename] = (len(source), None, source.splitlines(True),
                                  filename)
+    import numpy                # here, not at start-up
     namespace = {"numpy": numpy}
     exec(compile(source, filename, "exec"), namespace)
     fn = namespace[name]

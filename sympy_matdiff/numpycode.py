@@ -53,7 +53,6 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.numpy import NumPyPrinter
 
-from . import kernels
 from .errors import CodegenError
 from .expressions import (_ARG, Adjugate, Elementwise, FunctionGradient,
                           PrimeFunction, ScalarFunction)
@@ -69,7 +68,8 @@ def identifier(name):
     s = re.sub(r"\W", "_", str(name))
     if not s or s[0].isdigit():
         s = "_" + s
-    if keyword.iskeyword(s) or s in ("numpy", *kernels._NEEDS) or \
+    from .kernels import _NEEDS     # here: kernels imports numpy (start-up)
+    if keyword.iskeyword(s) or s in ("numpy", *_NEEDS) or \
             re.fullmatch(r"_t\d+", s):
         s += "_"
     return s

@@ -41,3 +41,12 @@ def test_flake8_is_clean():
     res = subprocess.run([sys.executable, "-m", "flake8", "sympy_matdiff", "tests"],
                          cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout
+
+
+def test_import_does_not_load_numpy():
+    # start-up time: numpy (about 0.1 s) is imported by what needs it
+    # (codegen_function, check's evaluation), not by ``import sympy_matdiff``
+    code = "import sys, sympy_matdiff; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
