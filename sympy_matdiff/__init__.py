@@ -28,11 +28,14 @@ hooks.install()
 
 __version__ = "0.1.0"
 
+# hessian and prime are left out of __all__: 'from sympy_matdiff import *'
+# after 'from sympy import *' would replace sympy.hessian(f, varlist) and
+# sympy.prime(n), other functions; import them by name (docs/index.md)
 __all__ = [
-    "d", "derivative", "hessian", "check", "derivation", "Derivation",
+    "d", "derivative", "check", "derivation", "Derivation",
     "codegen", "codegen_function",
     "Differential", "ScalarDifferential", "Adjugate", "adj",
-    "scalar_function", "prime", "RULES", "Rule",
+    "scalar_function", "RULES", "Rule",
     "MatrixCalculusError", "NoRuleError", "NotASymbolError", "NotSquareError",
     "ScalarDerivativeError", "IdentificationError", "LayoutError", "to_layout",
     "CodegenError",

@@ -50,3 +50,15 @@ def test_import_does_not_load_numpy():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_star_import_keeps_sympy_hessian():
+    import sympy
+    import sympy_matdiff
+    names = {}
+    exec("from sympy import *\nfrom sympy_matdiff import *", names)
+    assert names["hessian"] is sympy.hessian and names["prime"] is sympy.prime
+    # no exported name replaces one of SymPy's
+    assert not [n for n in sympy_matdiff.__all__ if hasattr(sympy, n) and
+                getattr(sympy, n) is not getattr(sympy_matdiff, n)]
+    assert all(hasattr(sympy_matdiff, n) for n in sympy_matdiff.__all__)
