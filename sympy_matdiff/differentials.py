@@ -329,12 +329,13 @@ def prepare(expr):
     (exp(Trace(x.T*x)), sigma(x))
     """
     from .expressions import Elementwise
+    from .functions import recognise
     expr = check_input(sympify(expr))
     if isinstance(expr, MatrixBase):
         return ImmutableMatrix(expr)
-    return scalarize(expr).replace(
+    return recognise(scalarize(expr).replace(
         lambda e: type(e) is ElementwiseApplyFunction,
-        lambda e: Elementwise(*e.args)).replace(_outer_kronecker, _as_outer)
+        lambda e: Elementwise(*e.args)).replace(_outer_kronecker, _as_outer))
 
 
 def _outer_kronecker(e):

@@ -35,6 +35,7 @@ from .errors import NoRuleError
 from .expressions import (Adjugate, Elementwise, FunctionGradient,
                           ScalarFunction, lambda_derivative,
                           require_square, scalar_partial)
+from .functions import logsumexp, softmax
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,27 @@ def function_of_vector(expr, ctx):
       on=[ScalarFunction], when=lambda e, ctx: e.arg.is_Matrix)
 def function_of_matrix(expr, ctx):
     return Trace(product(FunctionGradient(expr), ctx.d(expr.arg)))
+
+
+@rule("", "log-sum-exp",
+      r"d\operatorname{logsumexp}(\mathbf{z})"
+      r"=\operatorname{softmax}(\mathbf{z})^\top d\mathbf{z}",
+      "logsumexp(z) = log(1^T exp(z)): by eq. (1) and (19), "
+      "d = exp(z)^T dz / (1^T exp(z)) = softmax(z)^T dz.", on=[logsumexp])
+def log_sum_exp(expr, ctx):
+    return product(Transpose(softmax(expr.arg)), ctx.d(expr.arg))
+
+
+@rule("", "softmax",
+      r"d\operatorname{softmax}(\mathbf{z})=(\operatorname{diag}(\mathbf{s})"
+      r"-\mathbf{s}\mathbf{s}^\top)d\mathbf{z},\ \mathbf{s}"
+      r"=\operatorname{softmax}(\mathbf{z})",
+      "s = exp(z)/(1^T exp(z)): the product rule (10) with eq. (19) for "
+      "exp(z) and eq. (1) for 1/(1^T exp(z)).", on=[softmax])
+def softmax_rule(expr, ctx):
+    s = expr
+    return product(MatAdd(DiagMatrix(s), product(S.NegativeOne, s, Transpose(s))),
+                   ctx.d(expr.arg))
 
 
 @rule("", "piecewise function",
