@@ -459,9 +459,14 @@ class Derivation:
         return f"d({num})/d{var}"
 
     def __str__(self):
+        return self.text()
+
+    def text(self, printer=str):
+        """The derivation as text, expressions written by ``printer``
+        (``str``; the command line passes its own notation)."""
         lines, width = [], None
         for n, s in enumerate(self.steps):
-            head = f"{self._lhs(s)} = "
+            head = f"{self._lhs(s, printer)} = "
             if n == 0 or s.lhs is not None:
                 if len(head) > WIDTH // 2:    # a long left side: its own line
                     lines.append(head[:-3] if n == 0 else "=> " + head[:-3])
@@ -472,14 +477,14 @@ class Derivation:
                     lead = head if n == 0 else "=> " + head
             else:
                 lead = " " * (width - 2) + "= "
-            why = s.citation + (f"; let {self._let_text()}" if n == 0 and self.lets
-                                else "")
-            lines.append(f"{lead}{self._show(s.expr)}    [{why}]")
-        name = self._name()
+            why = s.citation + (f"; let {self._let_text(printer)}"
+                                if n == 0 and self.lets else "")
+            lines.append(f"{lead}{self._show(s.expr, printer)}    [{why}]")
+        name = self._name(printer)
         lines.append(f"from {self.final.citation}: {name} = " if len(name) <= WIDTH // 2
                      else f"from {self.final.citation}: {name}\n    = ")
-        lines[-1] += self._show(self.result)
-        lines += [f"where {w}" for w in self._where()]
+        lines[-1] += self._show(self.result, printer)
+        lines += [f"where {w}" for w in self._where(printer)]
         return "\n".join(lines)
 
     def latex(self):
