@@ -26,8 +26,8 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.pretty.stringpict import prettyForm
 
-from .errors import (DimensionError, NoRuleError, NotASymbolError, NotRealError,
-                     ShapeMismatchError, guard_depth)
+from .errors import (DimensionError, ExpressionError, NoRuleError, NotASymbolError,
+                     NotRealError, ShapeMismatchError, guard_depth)
 
 
 def _is_atom(arg):
@@ -257,6 +257,13 @@ def check_input(expr):
     ...
     sympy_matdiff.errors.NotRealError: z is declared complex; ...
     """
+    if isinstance(expr, str):
+        # sympify would read "tr(X)" as an unknown function of a scalar X,
+        # whose derivative by the matrix X is a silent 0
+        raise ExpressionError(
+            f"{expr!r} is a string; pass a SymPy expression built from "
+            "MatrixSymbol objects (Trace(X), X.T*X, ...), or read the text with "
+            "sympy_matdiff.parser.parse (the matdiff command's language).")
     if not isinstance(expr, Basic):
         return expr
     for s in expr.free_symbols:
@@ -330,7 +337,7 @@ def prepare(expr):
     """
     from .expressions import Elementwise
     from .functions import recognise
-    expr = check_input(sympify(expr))
+    expr = check_input(sympify(check_input(expr)))   # a string: refused
     if isinstance(expr, MatrixBase):
         return ImmutableMatrix(expr)
     return recognise(scalarize(expr).replace(

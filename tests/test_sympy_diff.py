@@ -291,3 +291,13 @@ def test_a_trusted_answer_is_not_computed_twice(monkeypatch):
     assert calls == []
     diff(log(det(X)), X)        # not modelled by SymPy 1.14: the engine's
     assert len(calls) == 1
+
+
+def test_a_string_is_refused_not_read_as_a_scalar_function():
+    # sympify("tr(X)") is an unknown function of a scalar X: a silent 0
+    from sympy_matdiff import d, hessian
+    from sympy_matdiff.errors import ExpressionError
+    for call in (lambda: derivative("tr(X)", X), lambda: hessian("tr(X)", X),
+                 lambda: d("tr(X)")):
+        with pytest.raises(ExpressionError, match="is a string"):
+            call()
