@@ -15,9 +15,9 @@ engine).  Every derivative that involves a matrix goes through
 * elsewhere, or where SymPy raises, answers None or leaves the derivative
   unevaluated, the plugin's engine answers (:func:`~.identification.derivative`,
   numerator layout), converted to SymPy's layout with :func:`~.layouts.to_layout`;
-* where the engine has no rule, SymPy's exception or unevaluated derivative
-  stands; an answer of SymPy's for an expression it does not model is not
-  trusted, and the engine's error is raised instead;
+* where the engine has no rule, SymPy's unevaluated derivative stands; an
+  exception of SymPy's, or an answer of SymPy's for an expression it does
+  not model (not trusted), gives the engine's error instead;
 * ``diff(f, X, 2)``, ``diff(f, (X, 2))`` and ``diff(f, X, Y)`` are taken one
   variable at a time, as SymPy does, each step as above; a derivative of
   more than two axes (a matrix by a matrix, differentiated again) is a
@@ -383,7 +383,10 @@ def _sympy_or_engine(sympy_answer, expr, x, trusted, convert, shapes=None,
             if failure is not None:
                 raise failure from error
             return result
-        result = sympy_answer()      # SymPy's exception propagates
+        try:
+            result = sympy_answer()
+        except Exception as exc:    # SymPy's own failure: ours is clearer
+            raise error from exc
         if result is None or unevaluated(result, x):
             return result
         raise type(error)(
