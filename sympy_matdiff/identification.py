@@ -33,6 +33,7 @@ from sympy import (Add, Dummy, FunctionMatrix, HadamardProduct, Identity,
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from . import domains
 from .canonical import (_split_matrix_coeff, expand_terms, fold_transposes,
                         has_differential, trace_form)
 from .differentials import (Differential, ScalarDifferential, _check_variable,
@@ -353,9 +354,9 @@ def derivative(expr, wrt, layout="numerator"):
     if isinstance(wrt, (tuple, list)):
         return tuple(derivative(expr, w, layout) for w in wrt)
     X = _check_variable(wrt)
-    expr = prepare(expr)
-    G = numerator_derivative(expr, X, d(expr, X))
-    return from_numerator(G, expr, X, layout)
+    expr = domains.as_matrix_expression(prepare(expr))
+    G = numerator_derivative(expr, X, domains.repair(d(expr, X)))
+    return domains.fold_indicators(from_numerator(G, expr, X, layout))
 
 
 def _two_linear_factors(m, D):
@@ -413,7 +414,7 @@ def hessian(expr, wrt):
             f"hessian: {expr} is not scalar-valued; take the Hessian of each "
             "entry or the derivative of the gradient instead.")
     dX = Differential(X) if X.is_Matrix else ScalarDifferential(X)
-    D2 = d(d(expr, X), X)
+    D2 = d(domains.repair(d(expr, X)), X)
     if not X.is_Matrix:
         return _tidy(D2.xreplace({dX: S.One}))
     p, q = X.shape

@@ -155,8 +155,11 @@ class Report:
     max_error: float
     scale: float
     points: int
+    note: str = ""      # e.g. "undefined at this point: X is singular"
 
     def __str__(self):
+        if self.note:
+            return f"FAIL: {self.note}"
         verdict = "pass" if self.ok else "FAIL"
         return (f"{verdict}: max error {self.max_error:.3g} "
                 f"(scale {self.scale:.3g}) over {self.points} point(s)")
@@ -244,13 +247,16 @@ def numeric_derivative(expr, X, point, step=STEP):
 
 
 def check(expr, wrt, result=None, layout="numerator", points=2, seed=0,
-          tol=1e-20):
+          tol=1e-20, at=None):
     """Check a derivative numerically; returns a :class:`Report`.
 
     ``result`` (by default the plugin's own ``derivative(expr, wrt,
     layout)``) is evaluated at random well-conditioned points and compared
     with central finite differences of ``expr`` at 50 digits, entry by entry.
     Symbolic dimensions are replaced by small distinct sizes first.
+    ``at`` fixes the values of some symbols (e.g. a singular matrix); where
+    the result is undefined (it inverts a singular matrix) the report says
+    "undefined at this point" (``.note``) and is not ok.
 
     >>> from sympy import MatrixSymbol, Symbol, Trace
     >>> from sympy_matdiff import check
@@ -274,6 +280,12 @@ def check(expr, wrt, result=None, layout="numerator", points=2, seed=0,
     worst, scale = Float(0), Float(0)
     for _ in range(points):
         point = random_point(e, set(variables_of(e)) | {Xs}, rng=rng)
+        point.update({sympify(k).subs(sizes): v for k, v in (at or {}).items()})
+        from .domains import undefined_at
+        why = undefined_at(res, point, evaluate)
+        if why:
+            return Report(False, float("inf"), 0.0, points,
+                          note=f"undefined at this point: {why}")
         want = from_numerator(numeric_derivative(e, Xs, point), e, Xs, layout)
         got = _scalar(evaluate(res, point))
         want = _scalar(want)

@@ -333,29 +333,56 @@ def matpow(expr, ctx):
 @rule("17", "trace", r"d(\mathrm{tr}(\mathbf{X}))=\mathrm{tr}(d\mathbf{X})",
       "The trace is linear.", on=[Trace])
 def trace(expr, ctx):
-    return Trace(ctx.d(expr.arg))
+    dM = ctx.d(expr.arg)
+    # a part that varies and yet does not change (X**0, adj of 1x1): 0, not
+    # SymPy's unevaluated Trace(0)
+    return S.Zero if _is_zero(dM) else Trace(dM)
 
 
 @rule("18", "determinant",
       r"d(|\mathbf{X}|)=\mathrm{tr}(adj(\mathbf{X})d\mathbf{X})"
       r"=|\mathbf{X}|\mathrm{tr}(\mathbf{X}^{-1}d\mathbf{X})",
-      "Jacobi's formula; the second form, used here, holds for invertible X.",
+      "Jacobi's formula. The first form holds for every X; the second, "
+      "written here, for invertible X (derivative() reads |X| X^{-1} as "
+      "adj(X) where X is singular by its shape, and "
+      "sympy_matdiff.domains.valid_where says where a result holds).",
       on=[Determinant])
 def determinant(expr, ctx):
     M = expr.arg
     require_square(M, "det()")
-    return product(expr, Trace(product(Inverse(M), ctx.d(M))))
+    dM = ctx.d(M)
+    if _is_zero(dM):        # det(X**0): X**0 = I does not vary
+        return S.Zero
+    return product(expr, Trace(product(Inverse(M), dM)))
 
 
 @rule("18", "adjugate",
+      r"adj(\mathbf{X})=\sum_{k=0}^{n-1}(-1)^{n-1+k}e_k(\mathbf{X})"
+      r"\mathbf{X}^{n-1-k};\quad "
       r"d(adj(\mathbf{X}))=|\mathbf{X}|\mathrm{tr}(\mathbf{X}^{-1}d\mathbf{X})"
       r"\mathbf{X}^{-1}-|\mathbf{X}|\mathbf{X}^{-1}(d\mathbf{X})\mathbf{X}^{-1}",
-      "adj(X) = |X| X^{-1} for invertible X; then eq. (18), (16) and the "
-      "product rule (10).", on=[Adjugate])
+      "For a concrete size n, adj(X) is the Cayley-Hamilton polynomial in X "
+      "(e_k from the traces tr(X^i) by Newton's identities; adj(X) = tr(X) I "
+      "- X for n = 2), valid for every X, differentiated term by term. For a "
+      "symbolic n, adj(X) = |X| X^{-1}, which holds for invertible X only; "
+      "then eq. (18), (16) and the product rule (10).", on=[Adjugate])
 def adjugate(expr, ctx):
+    from .domains import adjugate_differential, polynomial_adjugate_applies
     M = expr.arg
     require_square(M, "adj()")
+    if polynomial_adjugate_applies(M):
+        if M.shape[0] == 1:
+            # adj of a 1x1 matrix is the constant 1: its differential, zero,
+            # written tr(dM) I - dM, which the canonical form cancels
+            dM = ctx.d(M)
+            return zero_like(expr) if _is_zero(dM) else total(
+                [product(Trace(dM), Identity(1)), product(S.NegativeOne, dM)],
+                expr)
+        return adjugate_differential(M, ctx.d(M),
+                                     lambda j: ctx.d(power(M, j)))
     dM, det, inv = ctx.d(M), Determinant(M), Inverse(M)
+    if _is_zero(dM):
+        return zero_like(expr)
     return total([product(det, Trace(product(inv, dM)), inv),
                   product(S.NegativeOne, det, inv, dM, inv)], expr)
 
@@ -446,13 +473,21 @@ def softmax_rule(expr, ctx):
       "differential holds almost everywhere (not on the boundaries between "
       "branches, where f may have no derivative).", on=[Piecewise])
 def piecewise(expr, ctx):
+    # SymPy's Piecewise is a scalar class even when its values are matrices;
+    # then the differential is a matrix, each branch's times its indicator
+    mats = [e for e, _ in expr.args if getattr(e, "is_Matrix", False)]
     terms, before = [], []
     for e, c in expr.args:
         if ctx.varies(e):
             taken = Piecewise(*[(S.Zero, b) for b in before], (S.One, c),
                               (S.Zero, True))
-            terms.append(product(taken, as_scalar(ctx.d(e))))
+            de = ctx.d(e)
+            terms.append(product(taken, de if mats else as_scalar(de)))
         before.append(c)
+    if mats:
+        terms = [t for t in terms if not _is_zero(t)]
+        return MatAdd(*terms, evaluate=True) if terms else \
+            zero_like(mats[0])
     return total(terms, expr)
 
 
