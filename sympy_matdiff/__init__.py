@@ -15,8 +15,8 @@ from .differentials import Differential, ScalarDifferential, d
 from .errors import (CodegenError, IdentificationError, MatrixCalculusError,
                      NoRuleError, NotASymbolError, NotSquareError,
                      ScalarDerivativeError)
-from .expressions import Adjugate, adj, prime, scalar_function
-from .identification import derivative, hessian
+from .expressions import Adjugate, adj, prime, scalar_function  # noqa: F401
+from .identification import derivative, hessian  # noqa: F401 (not in __all__)
 from .derivations import Derivation, derivation
 from .layouts import LayoutError, to_layout
 from .numeric import check

@@ -8,10 +8,12 @@ the offending position), 1 when ``--check`` finds a wrong result or on an
 internal error, 3 when the work takes longer than ``--timeout`` seconds.
 
 >>> from sympy_matdiff.cli import main
->>> main(["tr(A*X*B)", "--wrt", "X"])
+>>> main(["tr(A*X*B)", "--wrt", "X"])        # doctest: +ELLIPSIS
+# numerator layout: the transpose of the gradient (...)
 B*A
 0
 >>> main(["x'*x", "--layout", "mixed"])
+# mixed layout: the gradient, shaped like the variable
 2*x
 0
 """
@@ -21,14 +23,16 @@ import signal
 import sys
 import threading
 
-from sympy import Lambda, MatrixSymbol, Symbol
+from sympy import HadamardPower, Lambda, MatrixSymbol, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from .errors import ExpressionError, MatrixCalculusError
 from .expressions import lambda_derivative, readable_lambda
-from .parser import (ELEMENTWISE, ELEMENTWISE_DEFAULT, SCALAR_DEFAULT,
+from .parser import (ELEMENTWISE, ELEMENTWISE_DEFAULT, KINDS, SCALAR_DEFAULT,
                      parse)
 from .syntax import MAX_LENGTH
 
@@ -47,10 +51,15 @@ the expression language (docs/cli.md has all of it):
   ^ or **          powers: of a scalar, or integer powers of a square matrix
                    (X^-1 is the inverse)
   X' or X.T        transpose
-  .*  .^           Hadamard (element-wise) product and power
-  tr det logdet inv adj kron(A, B) norm2(x) sum(X) diag(x) diag(X)
-  log exp sqrt sin cos tanh sigmoid softplus relu   (element-wise on matrices)
+  .*  ./  .^       element-wise product, division and power (x.^-1, 1./x)
+  tr det logdet inv adj kron(A, B) sum(X) diag(x) diag(X)
+  norm1 norm2      sum of |entries|; Euclidean (vector), Frobenius (matrix)
+  log exp sqrt sin cos tan arcsin arccos arctan sinh cosh tanh abs sign
+  sigmoid softplus relu         (element-wise on matrices; abs, sign, relu
+                   have derivatives valid almost everywhere, noted)
+  softmax(x) logsumexp(x)       of a vector
   I, eye(n), eye(3), ones, ones(n), ones(m, n)      identity, ones
+  vector(c), matrix(c)          c in every entry, size inferred
   undefined functions: {', '.join(ELEMENTWISE_DEFAULT)} act entry by entry,
                    {', '.join(SCALAR_DEFAULT)} map their whole argument to a scalar
                    (change with --elementwise and --function)
@@ -58,8 +67,14 @@ the expression language (docs/cli.md has all of it):
 kinds of symbols, unless --matrix/--vector/--scalar say otherwise:
   a name starting with an uppercase letter is a matrix (A, X, W1), a Greek
   letter name (alpha ... omega) is a scalar, any other name is a column
-  vector (x, b, y2).  Sizes are inferred from the products and sums: unknown
-  dimensions are named n, m, p, ...; --shapes fixes numbers.
+  vector (x, b, y2); --kinds letters: matrixcalculus.org's a-g scalars, h-z
+  vectors, A-Z matrices.  Sizes are inferred from the products and sums:
+  unknown dimensions are named n, m, p, ...; --shapes fixes numbers.
+
+output: the first line names the layout.  In numerator layout (the seed's,
+the default) a scalar's derivative by a matrix is the transpose of the
+gradient: tr(A*X*B) gives B*A; --layout mixed gives matrixcalculus.org's
+A'*B'.
 
 exit status: 0 success, 1 --check failed (or an internal error), 2 an
 expression or option that cannot be used (syntax, shapes, unknown names, no
@@ -68,6 +83,7 @@ rule for a construct), 3 the work took longer than --timeout seconds.
 examples:
   {PROG} "tr(A*X*B)" --wrt X
   {PROG} "norm2(W*x - b)^2" --wrt W,b --layout mixed
+  {PROG} "sum(log(exp(-y.*(X*w)) + vector(1)))" --wrt w --kinds letters
   {PROG} "logdet(X)" --steps --latex
   {PROG} "l(W2*sigma(W1*x))" --wrt W1 --check
 """
@@ -75,6 +91,7 @@ examples:
 
 _U = Symbol("u")
 _NAMES = {}
+_PRIMED = frozenset("exp sqrt sin cos tanh sigmoid softplus relu".split())
 
 
 def elementwise_name(expr):
@@ -98,7 +115,10 @@ def elementwise_name(expr):
             for name, f in functions.items():
                 _NAMES.setdefault(f.expr.xreplace({f.variables[0]: _U}),
                                   name + "'" * order)
-            functions = {n: lambda_derivative(f) for n, f in functions.items()}
+            # derivatives by name only where they have no simple form of
+            # their own: abs' is sign, arctan' is 1/(1 + u^2)
+            functions = {n: lambda_derivative(f) for n, f in functions.items()
+                         if n in _PRIMED}
     f = expr.function
     return _NAMES.get(f.expr.xreplace({f.variables[0]: _U}))
 
@@ -116,8 +136,10 @@ def _anonymous(expr):
 
 
 class _Printer(StrPrinter):
-    """SymPy's str printer, with matrices of ones and zeros that show size
-    and the language's element-wise functions by name."""
+    """SymPy's str printer in the command line's own notation: ``.*``,
+    ``.^``, ``tr``, ``det``, ``diag``, ``kron``, matrices of ones and zeros
+    that show their size, and the language's element-wise functions by
+    name."""
 
     def _print(self, expr, **kwargs):
         name = elementwise_name(expr)
@@ -126,6 +148,9 @@ class _Printer(StrPrinter):
         anonymous = _anonymous(expr)
         if anonymous:
             v, body = anonymous
+            if body.is_Pow and body.base == v and body.exp.is_Number:
+                # log'(X) is X.^-1 (bracketed: its type says Atom)
+                return "(%s)" % self._print(HadamardPower(expr.expr, body.exp))
             return f"({v} -> {self._print(body)}).({self._print(expr.expr)})"
         return super()._print(expr, **kwargs)
 
@@ -134,6 +159,37 @@ class _Printer(StrPrinter):
 
     def _print_ZeroMatrix(self, expr):
         return "zeros(%s, %s)" % (self._print(expr.rows), self._print(expr.cols))
+
+    def _print_Transpose(self, expr):
+        if isinstance(expr.arg, (OneMatrix, ZeroMatrix)):    # ones(m, n).T
+            return self._print(type(expr.arg)(expr.arg.cols, expr.arg.rows))
+        # (x.^-1).T: x.^-1.T would read as x.^(-1.T)
+        return "%s.T" % self.parenthesize(expr.arg, PRECEDENCE["Pow"],
+                                          strict=False)
+
+    def _print_HadamardProduct(self, expr):
+        # '.*' binds like '*', left to right: wrap products and sums
+        return " .* ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=False)
+                           for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=False)
+        p = expr.exp
+        exp = self._print(p) if p.is_Integer or p.is_Symbol else \
+            "(%s)" % self._print(p)
+        return f"{base}.^{exp}"
+
+    def _print_Trace(self, expr):
+        return "tr(%s)" % self._print(expr.arg)
+
+    def _print_Determinant(self, expr):
+        return "det(%s)" % self._print(expr.arg)
+
+    def _print_DiagMatrix(self, expr):
+        return "diag(%s)" % self._print(expr.args[0])
+
+    def _print_KroneckerProduct(self, expr):
+        return "kron(%s)" % ", ".join(self._print(a) for a in expr.args)
 
 
 class _LatexPrinter(LatexPrinter):
@@ -254,6 +310,11 @@ def parser():
                    help="names that are column vectors")
     p.add_argument("--scalar", metavar="NAMES", action="append",
                    help="names that are scalars")
+    p.add_argument("--kinds", choices=KINDS, default="default",
+                   help="the kinds of the other names: default (uppercase: "
+                   "matrix, Greek: scalar, else vector) or letters "
+                   "(matrixcalculus.org's: a-g scalars, h-z vectors, A-Z "
+                   "matrices)")
     p.add_argument("--shapes", metavar="SPEC", action="append",
                    help="numeric sizes, e.g. A=2x3,X=3x4,x=3")
     p.add_argument("--elementwise", metavar="NAMES", action="append",
@@ -343,7 +404,8 @@ def main(argv=None, out=None, err=None, stdin=None):
 
     >>> from sympy_matdiff.cli import main
     >>> main(["X^2", "--wrt", "X", "--shapes", "X=2x2"])
-    KroneckerProduct(I, X) + KroneckerProduct(X.T, I)
+    # numerator layout
+    kron(I, X) + kron(X.T, I)
     0
     """
     out = out or sys.stdout
@@ -394,7 +456,7 @@ def _run(args, out, err, stdin):
         text, matrices=_names(args.matrix), vectors=_names(args.vector),
         scalars=_names(args.scalar), shapes=_shapes(args.shapes),
         elementwise=_names(args.elementwise) or ELEMENTWISE_DEFAULT,
-        functions=undefined or SCALAR_DEFAULT, also=wrt)
+        functions=undefined or SCALAR_DEFAULT, also=wrt, kinds=args.kinds)
     if not wrt:
         if len(parsed.symbols) != 1:
             raise _Usage(
@@ -402,9 +464,10 @@ def _run(args, out, err, stdin):
                 + (f"the symbols {', '.join(parsed.symbols)})"
                    if parsed.symbols else "no symbols)"))
         wrt = list(parsed.symbols)
-    if args.hessian and args.layout != "numerator":
+    if args.hessian and args.layout != "numerator" and not args.code:
         raise _Usage("--layout does not apply to --hessian (the Hessian is "
-                     "symmetric, vec(dX) on both sides)")
+                     "symmetric, vec(dX) on both sides); with --code it is "
+                     "the layout of the derivative returned beside it")
     if args.hessian and args.steps:
         raise _Usage("--steps shows derivatives, not Hessians")
     variables = [parsed.symbols[w] for w in wrt]
@@ -416,6 +479,11 @@ def _run(args, out, err, stdin):
         print(f"note: {note}", file=err)
     results = [hessian(expr, v) if args.hessian else
                derivative(expr, v, args.layout) for v in variables]
+    from .domains import note as domain_note, valid_where
+    for w, r in zip(wrt, results):      # e.g. "holds where X is invertible"
+        if domain_note(valid_where(expr, r)):
+            notes.append(f"the result by {w} {domain_note(valid_where(expr, r))}")
+            print(f"note: {notes[-1]}", file=err)
     steps = None
     if args.steps:
         from .derivations import derivation
@@ -436,16 +504,21 @@ def _run(args, out, err, stdin):
     if args.json:
         _print_json(args, parsed, wrt, results, steps, checks, code, notes, out)
     elif code:
-        # the source alone on stdout, so that it can go to a file
+        # the source alone on stdout, so that it can go to a file; its
+        # docstring names the expression in the language's notation
+        code = code.replace(f'"""{expr} and its', f'"""{show(expr)} and its', 1)
         print(code.rstrip("\n"), file=out)
         for w, c in zip(wrt, checks or ()):
             print(f"check{' ' + w if len(wrt) > 1 else ''}: {c}", file=err)
     else:
+        print(("% " if args.latex else "# ") + layout_line(
+            expr, variables, args.layout, args.hessian), file=out)
         for i, (w, r) in enumerate(zip(wrt, results)):
             if steps:
                 if len(wrt) > 1:
                     print(f"{w}:", file=out)
-                print(steps[i].latex() if args.latex else str(steps[i]), file=out)
+                print(steps[i].latex() if args.latex else steps[i].text(show),
+                      file=out)
             else:
                 lead = f"{w}: " if len(wrt) > 1 else ""
                 print(lead + (show_latex(r) if args.latex else show(r)), file=out)
@@ -453,6 +526,35 @@ def _run(args, out, err, stdin):
                 print(f"check{' ' + w if len(wrt) > 1 else ''}: {checks[i]}",
                       file=out)
     return 1 if checks and not all(c.ok for c in checks) else 0
+
+
+def layout_line(expr, variables, layout, hessian=False):
+    """The first line of the output: what the result is, in which layout.
+
+    A scalar's derivative by a matrix in numerator layout is the transpose
+    of the gradient (``B*A`` for ``tr(A*X*B)``, where matrixcalculus.org,
+    in mixed layout, shows ``A'*B'``): the line says so.
+
+    >>> from sympy import MatrixSymbol, Trace
+    >>> from sympy_matdiff.cli import layout_line
+    >>> X = MatrixSymbol('X', 3, 3)
+    >>> print(layout_line(Trace(X), [X], "mixed"))
+    mixed layout: the gradient, shaped like the variable
+    >>> layout_line(Trace(X), [X], "numerator").startswith(
+    ...     "numerator layout: the transpose of the gradient")
+    True
+    """
+    if hessian:
+        return "Hessian: d2f = vec(dX)' H vec(dX) (symmetric, vec order)"
+    scalar = not getattr(expr, "is_Matrix", False) or expr.shape == (1, 1)
+    matrix_wrt = any(getattr(v, "is_Matrix", False) and v.shape != (1, 1)
+                     for v in variables)
+    if not (scalar and matrix_wrt):
+        return f"{layout} layout"
+    if layout == "numerator":
+        return ("numerator layout: the transpose of the gradient (--layout "
+                "mixed: the gradient, as matrixcalculus.org shows it)")
+    return f"{layout} layout: the gradient, shaped like the variable"
 
 
 def _check(parsed, X, result, args):
@@ -507,4 +609,5 @@ def _print_json(args, parsed, wrt, results, steps, checks, code, notes, out):
     print(file=out)
 
 
-__all__ = ["main", "parser", "show", "show_latex", "elementwise_name"]
+__all__ = ["main", "parser", "show", "show_latex", "elementwise_name",
+           "layout_line"]

@@ -24,15 +24,19 @@ from collections import Counter
 from itertools import chain, count
 from dataclasses import dataclass
 
-from sympy import (Add, Determinant, Function, HadamardPower, HadamardProduct,
-                   Identity, Integer, Inverse, KroneckerProduct, Lambda, MatAdd,
-                   MatMul, MatPow, MatrixSymbol, Max, Mul, S, Symbol,
-                   Trace, cos, exp, log, sin, sqrt, tanh)
+from sympy import (Abs, Add, Determinant, Function, HadamardPower,
+                   HadamardProduct, Identity, Integer, Inverse, KroneckerProduct,
+                   Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Mul, S,
+                   Symbol, Trace, acos, asin, atan, cos, cosh, exp, log, sin,
+                   sinh, sqrt, tan, tanh)
+from sympy import sign as _sympy_sign
 from sympy.matrices.expressions.special import OneMatrix
 
 from .errors import ExpressionError
 from .syntax import _NAME, MAX_DEPTH, MAX_LENGTH, MAX_NAME, syntax_tree, tokenize
 from .expressions import Adjugate, Elementwise, scalar_function
+from .functions import (NamedFunction, logsumexp, relu, sigmoid, softmax,
+                        softplus)
 
 MAX_POWER = 64          # |k| of an integer matrix power X^k
 
@@ -42,21 +46,78 @@ GREEK = frozenset(
 ELEMENTWISE_DEFAULT = ("sigma", "phi", "psi")    # undefined, entry by entry
 SCALAR_DEFAULT = ("f", "g", "h", "l", "L")       # undefined, of the whole arg
 
+
+class sign(_sympy_sign):
+    """SymPy's ``sign`` with its derivative almost everywhere, 0.
+
+    SymPy differentiates ``sign(u)`` to ``2*DiracDelta(u)``, a distribution,
+    which would print as a meaningless ``sign'(X)``; the language's ``sign``
+    (matrixcalculus.org's) is locally constant, and the output notes that
+    the derivative holds almost everywhere (not at 0).  Named ``sign``, it
+    prints, evaluates and generates NumPy code as SymPy's.
+
+    >>> from sympy import Symbol
+    >>> from sympy_matdiff.parser import sign
+    >>> u = Symbol('u', real=True)
+    >>> sign(u).diff(u), sign(-3)
+    (0, -1)
+    """
+
+    def _eval_derivative(self, x):
+        return S.Zero
+
+
 _u = Symbol("u")
 ELEMENTWISE = {      # name -> the scalar function applied to each entry
     "log": Lambda(_u, log(_u)), "exp": Lambda(_u, exp(_u)),
     "sqrt": Lambda(_u, sqrt(_u)), "sin": Lambda(_u, sin(_u)),
-    "cos": Lambda(_u, cos(_u)), "tanh": Lambda(_u, tanh(_u)),
-    "sigmoid": Lambda(_u, 1 / (1 + exp(-_u))),
-    "softplus": Lambda(_u, log(1 + exp(_u))),
-    "relu": Lambda(_u, Max(0, _u)),
+    "cos": Lambda(_u, cos(_u)), "tan": Lambda(_u, tan(_u)),
+    "arcsin": Lambda(_u, asin(_u)), "arccos": Lambda(_u, acos(_u)),
+    "arctan": Lambda(_u, atan(_u)), "sinh": Lambda(_u, sinh(_u)),
+    "cosh": Lambda(_u, cosh(_u)), "tanh": Lambda(_u, tanh(_u)),
+    "abs": Lambda(_u, Abs(_u)), "sign": Lambda(_u, sign(_u)),
+    # sympy_matdiff.functions: named, with derivatives in their own terms
+    "sigmoid": Lambda(_u, sigmoid(_u)), "softplus": Lambda(_u, softplus(_u)),
+    "relu": Lambda(_u, relu(_u)),
 }
-MATRIX_FUNCTIONS = ("tr", "det", "logdet", "inv", "adj", "kron", "norm2",
-                    "sum", "diag", "eye", "ones")
+MATRIX_FUNCTIONS = ("tr", "det", "logdet", "inv", "adj", "kron", "norm1",
+                    "norm2", "sum", "diag", "eye", "ones", "vector", "matrix",
+                    "softmax", "logsumexp")
+VECTOR_FUNCTIONS = {"softmax": softmax, "logsumexp": logsumexp}
+SIZED = ("eye", "ones", "vector", "matrix")   # shapes from the context
 FUNCTIONS = frozenset(ELEMENTWISE) | frozenset(MATRIX_FUNCTIONS)
 CONSTANTS = frozenset({"I", "ones"})
 RELU_NOTE = ("relu'(u) is the step function Heaviside(u): the derivative is "
              "valid almost everywhere (relu has no derivative at 0).")
+NONSMOOTH_NOTES = {     # functions without a derivative at 0
+    "relu": RELU_NOTE,
+    "abs": "abs'(u) is sign(u): the derivative is valid almost everywhere "
+           "(abs, and so norm1, has no derivative where an entry is 0).",
+    "norm1": "abs'(u) is sign(u): the derivative is valid almost everywhere "
+             "(abs, and so norm1, has no derivative where an entry is 0).",
+    "sign": "sign'(u) is 0: the derivative is valid almost everywhere (sign "
+            "jumps at 0).",
+}
+# names a user may try, with what the language writes instead
+HINTS = {
+    "trace": "tr(X)", "Tr": "tr(X)", "ln": "log(x)", "inverse": "inv(X) or X^-1",
+    "transpose": "X' or X.T", "norm": "norm2(x) (Euclidean, Frobenius) or "
+    "norm1(x)", "frobenius": "norm2(X)", "max": "relu(x) for max(0, x)",
+    "maximum": "relu(x) for max(0, x)", "reciprocal": "x.^-1 or 1./x",
+    "recip": "x.^-1 or 1./x", "zeros": "0*ones(m, n)", "zero": "0*ones(m, n)",
+    "identity": "I or eye(n)", "logistic": "sigmoid(x)", "expit": "sigmoid(x)",
+    "hadamard": "A .* B", "elementwise": "A .* B", "kronecker": "kron(A, B)",
+    "atan": "arctan(x)", "asin": "arcsin(x)", "acos": "arccos(x)",
+    "square": "x.^2", "pow": "x.^p (element-wise) or X^k", "power": "x.^p or X^k",
+    "divide": "A ./ B", "ones_like": "ones", "const": "vector(c) or matrix(c)",
+    "constant": "vector(c) or matrix(c)", "dot": "x'*y", "inner": "x'*y",
+    "outer": "x*y'", "diagm": "diag(x)", "Diagonal": "diag(x)",
+}
+# functions with a meaning of their own that the language does not have: a
+# generic undefined function of that name would give a meaningless f'(x)
+NOT_IN_LANGUAGE = frozenset(
+    "floor ceil round mod min minimum erf gamma asinh acosh atanh arcsinh "
+    "arccosh arctanh sec csc cot exp2 log2 log10 expm cbrt sinc".split())
 
 
 # --- dimensions: union-find ------------------------------------------------
@@ -165,19 +226,28 @@ class Parsed:
         return "vector" if s.shape[1] == 1 else "matrix"
 
 
-def default_kind(name):
+KINDS = ("default", "letters")
+
+
+def default_kind(name, kinds="default"):
     """The kind a name has without flags: matrix, vector or scalar.
 
     Uppercase-initial names are matrices, Greek letter names (alpha, ...,
-    omega) scalars, every other name a vector.
+    omega) scalars, every other name a vector.  With ``kinds="letters"``,
+    matrixcalculus.org's convention: a name starting with a to g is a
+    scalar, h to z a vector, A to Z a matrix (Greek names stay scalars).
 
     >>> from sympy_matdiff.parser import default_kind
     >>> default_kind("W1"), default_kind("x"), default_kind("lambda")
     ('matrix', 'vector', 'scalar')
+    >>> default_kind("c"), default_kind("c", "letters")
+    ('vector', 'scalar')
     """
     if name[0].isupper():
         return "matrix"
-    return "scalar" if name in GREEK else "vector"
+    if name in GREEK or kinds == "letters" and name[0] <= "g":
+        return "scalar"
+    return "vector"
 
 
 def trace(M):
@@ -202,9 +272,11 @@ def trace(M):
 class _Builder:
     """Type inference (pass 1) and construction of SymPy objects (pass 2)."""
 
-    def __init__(self, text, kinds, shapes, elementwise, functions):
+    def __init__(self, text, kinds, shapes, elementwise, functions,
+                 convention="default"):
         self.text = text
         self.kinds = kinds
+        self.convention = convention
         self.shapes = shapes
         self.elementwise = elementwise
         self.functions = functions
@@ -213,7 +285,8 @@ class _Builder:
         self.symbol_types = {}     # name -> type, in order of appearance
         self.named_dims = {}       # names given in eye(n), ones(n)
         self.dims = []             # every Dim made, in order
-        self.relu = False
+        self.nonsmooth = []        # relu, abs, ...: notes on their derivative
+        self.inverted = set()      # id(node) of a matrix divisor in A ./ B
         self.called = set()        # names used as functions
 
     # -- errors and helpers --
@@ -287,7 +360,7 @@ class _Builder:
         return self.symbol_types[name]
 
     def new_symbol(self, name, pos=None):
-        kind = self.kinds.get(name) or default_kind(name)
+        kind = self.kinds.get(name) or default_kind(name, self.convention)
         shape = self.shapes.get(name)
         if kind == "scalar":
             if shape not in (None, (1, 1)):
@@ -344,7 +417,10 @@ class _Builder:
                         f"{self.source(left, pos)} is "
                         f"{self.describe(t)} but {self.source(arg)} is "
                         f"{self.describe(u)}")
-            if op == "/":
+            if op == "./" and not self.scalar_like(u):
+                self.inverted.add(id(arg))     # A ./ B = A .* B.^-1
+                op = ".*"
+            if op in ("/", "./"):
                 if not self.scalar_like(u):
                     raise self.error(
                         f"division by the {self.describe(u)} matrix "
@@ -415,10 +491,7 @@ class _Builder:
         arity = 2 if name == "kron" else 1
         if name not in FUNCTIONS and name not in self.elementwise \
                 and name not in self.functions:
-            raise self.error(
-                f"unknown function {name!r} (the functions are listed by "
-                f"--help); declare an undefined function with --elementwise "
-                f"{name} or --function {name}", node.pos)
+            raise self.error(self.unknown_function(name), node.pos)
         if len(args) != arity:
             raise self.error(f"{name} takes {arity} argument"
                              f"{'s' if arity > 1 else ''}, not {len(args)}",
@@ -428,6 +501,28 @@ class _Builder:
                              "function", node.pos)
         self.called.add(name)
         t = types[0]
+        if name in ("vector", "matrix"):
+            if not self.scalar_like(t):
+                raise self.error(
+                    f"{name}(c) takes a scalar c (every entry of the constant "
+                    f"{name}), but {self.source(args[0])} is "
+                    f"{self.describe(t)}", node.pos)
+            return (self.dim(), self.dim(1) if name == "vector" else self.dim())
+        if name in NONSMOOTH_NOTES and name not in self.nonsmooth:
+            self.nonsmooth.append(name)
+        if name == "norm1":
+            if t is SCALAR:
+                self.modes[id(node)] = "scalar"
+                return SCALAR
+            return (self.dim(1), self.dim(1))
+        if name in VECTOR_FUNCTIONS:
+            if t is SCALAR:
+                raise self.error(f"{name}() takes a vector, not a scalar",
+                                 node.pos)
+            self.unify(t[1], self.dim(1), lambda: (
+                f"{name}() takes a vector, but {self.source(args[0])} is "
+                f"{self.describe(t)}"), node.pos)
+            return t if name == "softmax" else SCALAR
         if name == "kron":
             u = types[1]
             if t is SCALAR or u is SCALAR:
@@ -443,14 +538,9 @@ class _Builder:
                 f"{name}() needs a square matrix, but {self.source(args[0])} "
                 f"is {self.describe(t)}"), node.pos)
             return t if name in ("inv", "adj") else SCALAR
-        if name == "norm2":
+        if name == "norm2":       # Euclidean, or Frobenius for a matrix
             if t is SCALAR:
                 self.modes[id(node)] = "scalar"
-                return SCALAR
-            self.unify(t[1], self.dim(1), lambda: (
-                f"norm2() takes a vector, but {self.source(args[0])} is "
-                f"{self.describe(t)} (the Frobenius norm is sqrt(tr(X'*X)))"),
-                node.pos)
             return SCALAR
         if name == "sum":
             if t is SCALAR:
@@ -470,8 +560,6 @@ class _Builder:
             self.modes[id(node)] = "matrix"
             return (t[0], self.dim(1))
         # element-wise and undefined functions
-        if name == "relu":
-            self.relu = True
         if self.scalar_like(t):
             self.modes[id(node)] = "scalar"
             return SCALAR
@@ -592,6 +680,8 @@ class _Builder:
                 MatMul(*chain).doit(deep=False)
         for mode, arg in zip(self.modes[id(node)], node.args[1:]):
             v = self.build(arg)
+            if id(arg) in self.inverted:
+                v = HadamardPower(v, -1)
             if mode == "hadamard":
                 if not hadamard:
                     hadamard.append(matrix())
@@ -643,12 +733,16 @@ class _Builder:
         if name in ("eye", "ones"):
             shape = self.shape_of(node)
             return Identity(shape[0]) if name == "eye" else OneMatrix(*shape)
+        if name in ("vector", "matrix"):       # c in every entry
+            return self.scalar(node.args[0]) * OneMatrix(*self.shape_of(node))
         mode = self.modes.get(id(node))
         if mode == "scalar" and name in ("tr", "det", "adj", "inv", "logdet",
-                                         "diag", "norm2", "sum"):
+                                         "diag", "norm1", "norm2", "sum"):
             v = self.scalar(node.args[0])    # the function of a 1x1 matrix
             if name == "adj":
                 return S.One
+            if name == "norm1":
+                return Abs(v)
             if name == "inv":
                 return 1 / v
             if name == "logdet":
@@ -679,6 +773,11 @@ class _Builder:
             return sqrt(Trace(M.T * M))
         if name == "sum":
             return OneMatrix(1, M.shape[0]) * M * OneMatrix(M.shape[1], 1)
+        if name in VECTOR_FUNCTIONS:
+            return VECTOR_FUNCTIONS[name](M)
+        if name == "norm1":       # the sum of |entries|
+            return OneMatrix(1, M.shape[0]) * Elementwise(ELEMENTWISE["abs"], M) \
+                * OneMatrix(M.shape[1], 1)
         if name == "diag":
             n = M.shape[0]
             if mode == "vector":    # diag(x) = I o (x 1^T)
@@ -689,8 +788,24 @@ class _Builder:
         if name == "sqrt":
             return HadamardPower(M, S.Half)
         if name in ELEMENTWISE:
-            return Elementwise(ELEMENTWISE[name], M)
+            f = ELEMENTWISE[name]
+            if isinstance(f.expr, NamedFunction):    # sigmoid itself
+                return f.expr.func(M)
+            return Elementwise(f, M)
         return Elementwise(Function(name), M)
+
+    def unknown_function(self, name):
+        """The message for a function the language does not have."""
+        if name in HINTS:
+            return (f"unknown function {name!r}: write {HINTS[name]} (the "
+                    "functions are listed by --help)")
+        if name in NOT_IN_LANGUAGE:
+            return (f"{name}() is not in the language (the functions are "
+                    "listed by --help); an undefined function of that name "
+                    f"would not be {name}")
+        return (f"unknown function {name!r} (the functions are listed by "
+                f"--help); declare an undefined function with --elementwise "
+                f"{name} or --function {name}")
 
     def run(self, tree, also):
         for name in also:
@@ -714,7 +829,8 @@ class _Builder:
 
 
 def parse(text, matrices=(), vectors=(), scalars=(), shapes=None,
-          elementwise=ELEMENTWISE_DEFAULT, functions=SCALAR_DEFAULT, also=()):
+          elementwise=ELEMENTWISE_DEFAULT, functions=SCALAR_DEFAULT, also=(),
+          kinds="default"):
     """Parse ``text`` into a :class:`Parsed` expression.
 
     ``matrices``, ``vectors`` and ``scalars`` name the kinds of symbols
@@ -722,8 +838,9 @@ def parse(text, matrices=(), vectors=(), scalars=(), shapes=None,
     shapes ``(rows, cols)``; ``elementwise`` and ``functions`` name the
     undefined functions applied entry by entry (``sigma``) or to the whole
     argument (``l``); ``also`` names symbols to make even if the text does
-    not use them (a variable of differentiation).  Unknown dimensions are
-    named n, m, p, ...
+    not use them (a variable of differentiation); ``kinds`` is the
+    convention for the others (:func:`default_kind`: ``"default"`` or
+    ``"letters"``).  Unknown dimensions are named n, m, p, ...
 
     >>> from sympy_matdiff.parser import parse
     >>> p = parse("l(W2*sigma(W1*x))", shapes={"x": (3, 1)})
@@ -743,26 +860,31 @@ def parse(text, matrices=(), vectors=(), scalars=(), shapes=None,
                                       "letter)")
             if name in FUNCTIONS or name in CONSTANTS:
                 raise ExpressionError(f"{what}: {name} is a name of the language")
-    kinds = {}
+    declared = {}
     for kind, names in (("matrix", matrices), ("vector", vectors),
                         ("scalar", scalars)):
         for name in names:
-            if name in kinds and kinds[name] != kind:
-                raise ExpressionError(f"{name} is declared both a {kinds[name]} "
-                                      f"and a {kind}")
-            kinds[name] = kind
+            if name in declared and declared[name] != kind:
+                raise ExpressionError(f"{name} is declared both a "
+                                      f"{declared[name]} and a {kind}")
+            declared[name] = kind
     shapes = dict(shapes or {})
     elementwise = tuple(n for n in elementwise if n not in functions)
     tree = syntax_tree(text)
-    b = _Builder(text, kinds, shapes, frozenset(elementwise), frozenset(functions))
+    if kinds not in KINDS:
+        raise ExpressionError(f"--kinds: {kinds!r} is not one of "
+                              f"{', '.join(KINDS)}")
+    b = _Builder(text, declared, shapes, frozenset(elementwise),
+                 frozenset(functions), kinds)
     expr = b.run(tree, tuple(also))
     for name in shapes:
         if name not in b.symbols:
             raise ExpressionError(f"--shapes names {name}, which is not a symbol "
                                   "of the expression")
-    return Parsed(text, expr, b.symbols, [RELU_NOTE] if b.relu else [],
-                  tuple(b.names.values()))
+    notes = list(dict.fromkeys(NONSMOOTH_NOTES[n] for n in b.nonsmooth))
+    return Parsed(text, expr, b.symbols, notes, tuple(b.names.values()))
 
 
 __all__ = ["parse", "Parsed", "ExpressionError", "tokenize", "syntax_tree",
-           "default_kind", "trace", "MAX_LENGTH", "MAX_DEPTH", "RELU_NOTE"]
+           "default_kind", "trace", "MAX_LENGTH", "MAX_DEPTH", "RELU_NOTE",
+           "NONSMOOTH_NOTES", "KINDS"]

@@ -10,7 +10,7 @@ The grammar, lowest precedence first (``docs/cli.md`` has the whole
 language)::
 
     sum      := product (('+' | '-') product)*
-    product  := unary (('*' | '/' | '.*') unary)*
+    product  := unary (('*' | '/' | '.*' | './') unary)*
     unary    := ('+' | '-')* power
     power    := postfix (('^' | '**' | '.^') unary)?
     postfix  := primary ("'" | '.T')*
@@ -45,9 +45,9 @@ class Token:
 
 _TOKEN = re.compile(r"""
     (?P<space>[ \t\r\n]+)
-  | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<num>(?:[0-9]+(?:\.(?![*/^])[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9_]*)
-  | (?P<op>\.\*|\.\^|\.T(?![A-Za-z0-9_])|\*\*|[-+*/^'(),])
+  | (?P<op>\.\*|\./|\.\^|\.T(?![A-Za-z0-9_])|\*\*|[-+*/^'(),])
 """, re.VERBOSE)
 
 
@@ -60,6 +60,8 @@ def tokenize(text):
     >>> from sympy_matdiff.syntax import tokenize
     >>> print(" ".join(t.text for t in tokenize("X'.*Y^-1")))
     X ' .* Y ^ - 1
+    >>> print(" ".join(t.text for t in tokenize("1./x + 2.^y")))
+    1 ./ x + 2 .^ y
     """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
@@ -77,7 +79,8 @@ def tokenize(text):
             after = text[pos + 1:pos + 2]
             if c == "." and (after.isalnum() or after == "_"):
                 raise ExpressionError(
-                    "after '.' only T (transpose), .* and .^ are allowed", pos, text)
+                    "after '.' only T (transpose), .*, ./ and .^ are allowed",
+                    pos, text)
             raise ExpressionError(f"unexpected character {c!r}", pos, text)
         kind = m.lastgroup
         if kind != "space":
@@ -186,7 +189,7 @@ class _Parser:
 
     @spanned
     def product(self):
-        return self.chain("product", ("*", "/", ".*"), self.unary)
+        return self.chain("product", ("*", "/", ".*", "./"), self.unary)
 
     @spanned
     def unary(self):
