@@ -424,11 +424,11 @@ def scalar_by_scalar(original, self, t):
     """``_eval_derivative`` of a scalar node (``Trace``, ``Determinant``):
     SymPy's where it models the node and answers, else the engine's.
 
-    >>> from sympy import Identity, MatrixSymbol, Symbol, Trace, det, diff
+    >>> from sympy import Identity, MatrixSymbol, Symbol, Trace, det, diff, exp
     >>> import sympy_matdiff
     >>> X, Y, t = MatrixSymbol('X', 2, 2), MatrixSymbol('Y', 2, 2), Symbol('t')
-    >>> diff(Trace((X + t*Y)**2), t)
-    2*Trace((t*Y + X)*Y)
+    >>> diff(Trace((X + t*Y).applyfunc(exp)), t)
+    Trace(HadamardProduct(Y, exp(t*Y + X)))
     >>> diff(det(Identity(2) + t*X), t)
     Determinant(t*X + I)*Trace((t*X + I)**(-1)*X)
     """

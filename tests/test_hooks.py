@@ -98,4 +98,5 @@ def test_a_moved_internal_degrades_to_sympy_with_one_warning(monkeypatch):
     hooks.uninstall()
     hooks.install()
     assert hooks.missing() == []
-    assert diff(log(det(X)), X) == plain != alone
+    assert diff(log(det(X)), X) == plain
+    assert alone in (plain, 0 * X)     # SymPy master is right, 1.14 not
