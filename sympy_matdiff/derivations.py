@@ -430,6 +430,7 @@ class Derivation:
     final: object = None        # the identity (eq. 1-6) the result is read from
     lets: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)   # abbreviations of long parts
+    holds: str = ""     # where the result holds, if not wherever expr is defined
 
     def _show(self, e, printer=str):
         names = {**self.lets, **self.names}
@@ -485,6 +486,7 @@ class Derivation:
                      else f"from {self.final.citation}: {name}\n    = ")
         lines[-1] += self._show(self.result, printer)
         lines += [f"where {w}" for w in self._where(printer)]
+        lines += [f"(this {self.holds})"] if self.holds else []
         return "\n".join(lines)
 
     def latex(self):
@@ -513,6 +515,7 @@ class Derivation:
         out += ["", f"From {self.final.citation}: "
                 f"${self._name(latex)} = {self._show(self.result, latex)}$"]
         out += [f"where ${w}$" for w in self._where(latex)]
+        out += [f"(this {self.holds})"] if self.holds else []
         return "\n".join(out) + "\n"
 
     def _repr_latex_(self):
@@ -560,7 +563,9 @@ def derivation(expr, wrt, layout="numerator"):
     steps, result = steps + more, derivative(expr, X, layout)
     lets = _names_for_arguments(expr)
     names = _abbreviations([result] + [s.expr for s in steps], lets)
-    return Derivation(expr, X, layout, steps, result, final, lets, names)
+    from .domains import note, valid_where
+    return Derivation(expr, X, layout, steps, result, final, lets, names,
+                      note(valid_where(expr, result)))
 
 
 @dataclass

@@ -208,3 +208,23 @@ def test_scalar_piecewise_is_unchanged():
     e = Piecewise((Trace(X3) * t, t > 0), (t**2, True))
     assert derivative(e, t) == Piecewise((1, t > 0), (0, True)) * Trace(X3) + \
         Piecewise((0, t > 0), (1, True)) * 2 * t
+
+
+# --- the condition in derivations and on the command line ---------------------
+
+def test_derivation_says_where_its_result_holds():
+    der = derivation(det(X3), X3)
+    assert str(der).endswith("(this holds where X is invertible)")
+    assert "(this holds where X is invertible)" in der.markdown()
+    assert "invertible" not in str(derivation(log(det(X3)), X3))
+
+
+def test_command_line_notes_where_the_result_holds():
+    import io
+    from sympy_matdiff.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["det(X)", "--wrt", "X"], out=out, err=err) == 0
+    assert "note: the result by X holds where X is invertible" in err.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["logdet(X)", "--wrt", "X"], out=out, err=err) == 0
+    assert "invertible" not in err.getvalue()
