@@ -194,6 +194,29 @@ class JacobianArray(_ArrayExpr):
         return prettyForm(*head.right(prettyForm(*inner.parens())))
 
 
+def _times(a, b):
+    # Mul's flatten asks assumptions of each factor (is it zero? finite?),
+    # which costs tens of ms for each entry like 1 - tanh(w.x)**2; the
+    # product of two non-numbers is built as it stands
+    if a.is_Number or b.is_Number:
+        return a * b
+    return Mul(a, b, evaluate=False)
+
+
+def _sparse_product(A, B):
+    """A B for explicit matrices, over their nonzero entries only."""
+    rows_b = {}
+    for (k, j), b in B.todok().items():
+        rows_b.setdefault(k, []).append((j, b))
+    terms = {}
+    for (i, k), a in A.todok().items():
+        for j, b in rows_b.get(k, ()):
+            terms.setdefault((i, j), []).append(_times(a, b))
+    from sympy import Add
+    return ImmutableMatrix(A.rows, B.cols, lambda i, j: Add(*terms[(i, j)])
+                           if (i, j) in terms else 0)
+
+
 def explicit(M):
     """The explicit matrix of the matrix expression ``M``, factor by factor.
 
@@ -210,7 +233,7 @@ def explicit(M):
         mats = [explicit(a) for a in M.args if getattr(a, "is_Matrix", False)]
         out = mats[0]
         for f in mats[1:]:
-            out = out.multiply(f)
+            out = _sparse_product(out, f)
         c = Mul(*scalars)
         return ImmutableMatrix(out if c == 1 else out.applyfunc(lambda e: c * e))
     if isinstance(M, MatAdd):

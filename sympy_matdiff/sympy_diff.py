@@ -155,6 +155,8 @@ def _models(e, x, in_product, caps):
             or (isinstance(e, _MODELLED + (MatMul, MatPow, HadamardPower))
                 and all(_models(a, x, in_product, caps) for a in e.args))
     if not getattr(e, "is_Matrix", False):
+        if not getattr(x, "is_Matrix", False) and not e.atoms(MatrixSymbol):
+            return True     # exp(t), t**2: SymPy's own scalar calculus
         if isinstance(e, Trace):
             # the trace of a Hadamard product or power or of an element-wise
             # function comes out wrong: tr(X∘X∘X) by X as 3 tr(X∘X) I, and
