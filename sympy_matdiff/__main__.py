@@ -10,7 +10,17 @@ from .differentials import d, prepare
 from .examples import SEED_EXAMPLES
 
 
+HEADER = """\
+The worked examples E.g. 1-6 of the seed, the tutorial this project follows:
+LynnHo, "Matrix Calculus via Differentials",
+https://github.com/LynnHo/Matrix-Calculus-Tutorial (docs/method.md).
+Each: the expression f, its differential df and the derivative (numerator
+layout). `matdiff --help` shows the command line.
+"""
+
+
 def show_examples(out=sys.stdout):
+    print(HEADER, file=out)
     for ex in SEED_EXAMPLES:
         print(f"{ex.name}: {ex.title}", file=out)
         print(f"  f  = {prepare(ex.expr)}", file=out)

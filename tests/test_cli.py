@@ -487,7 +487,9 @@ def test_without_arguments_the_seed_examples_are_shown():
     show_examples(expected)
     res = command()
     assert res.returncode == 0 and res.stdout == expected.getvalue()
-    assert res.stdout.startswith("E.g. 1: d(x^T x)/dx\n")
+    assert res.stdout.startswith("The worked examples E.g. 1-6 of the seed")
+    assert "https://github.com/LynnHo/Matrix-Calculus-Tutorial" in res.stdout
+    assert "\nE.g. 1: d(x^T x)/dx\n" in res.stdout
 
 
 # --- docs/cli.md ---------------------------------------------------------------
