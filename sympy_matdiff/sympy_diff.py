@@ -90,7 +90,7 @@ def _probes():
         ("det", Determinant(S2 * S2.T + S2), S2),
         ("add", Trace(Y * B) + Trace(Y.T * Y) + 1, Y),
         ("pow", Trace(Y.T * Y)**Rational(-3, 2), Y),
-        ("entry", Y[0, 1] * Trace(Y * B), Y),
+        ("entry", 3 * Y[0, 1], Y),
     ]
 
 
@@ -171,12 +171,17 @@ def _models(e, x, in_product, caps):
             return (e.exp.is_Integer is True and e.exp > 0 or "pow" in caps) \
                 and _models(e.base, x, False, caps)
         if isinstance(e, Determinant):
-            return "det" in caps and _models(e.arg, x, False, caps)
+            arg = e.arg
+            if isinstance(arg, MatPow) and not arg.exp.has(x):
+                arg = arg.base          # det(X**j) = det(X)**j
+            return "det" in caps and _models(arg, x, False, caps)
         if isinstance(e, Add):
             return "add" in caps and all(_models(a, x, False, caps) for a in e.args)
         if isinstance(e, MatrixElement):
             return "entry" in caps and e.parent == x
         return False                 # log, exp, ...: taken as constant
+    if isinstance(e, MatrixBase):   # explicit: SymPy goes entry by entry
+        return "entry" in caps
     if isinstance(e, MatMul):
         inner = e.shape != (1, 1)
         return all(_models(a, x, inner, caps) for a in e.args)
@@ -413,11 +418,12 @@ def by_matrix(original, expr, x, final=True):
 def matrix_by_scalar(original, expr, t, final=True):
     """``diff(F, t)`` for a matrix expression F and a scalar t, in F's shape.
 
-    SymPy's answer is kept where it models F (but not for Hadamard powers of
-    t: SymPy writes d(A∘A)/dt as 2 (1/A)∘dA/dt∘A∘A, undefined where A has a 0).
+    SymPy's answer is kept where it has one, not 0 (its array derivative
+    differentiates a scalar factor such as det(t X) with the scalar's own
+    ``diff``, which the hooks answer), but not for Hadamard powers of t:
+    SymPy writes d(A∘A)/dt as 2 (1/A)∘dA/dt∘A∘A, undefined where A has a 0.
     """
-    trusted = sympy_models(expr, t) and \
-        not any(h.base.has(t) for h in expr.atoms(HadamardPower))
+    trusted = not any(h.base.has(t) for h in expr.atoms(HadamardPower))
     return _sympy_or_engine(_sympy(original, expr, t), expr, t, trusted,
                             lambda G: G, sympy_shapes(expr, t), final)
 
