@@ -24,12 +24,12 @@ from collections import Counter
 from itertools import chain, count
 from dataclasses import dataclass
 
-from sympy import (Abs, Add, Determinant, Function, HadamardPower,
+from sympy import (Add, Determinant, Function, HadamardPower,
                    HadamardProduct, Identity, Integer, Inverse, KroneckerProduct,
                    Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Mul, S,
                    Symbol, Trace, acos, asin, atan, cos, cosh, exp, log, sin,
                    sinh, sqrt, tan, tanh)
-from sympy import sign as _sympy_sign
+from sympy import Abs as _sympy_abs, sign as _sympy_sign
 from sympy.matrices.expressions.special import OneMatrix
 
 from .errors import ExpressionError
@@ -65,6 +65,24 @@ class sign(_sympy_sign):
 
     def _eval_derivative(self, x):
         return S.Zero
+
+
+class Abs(_sympy_abs):
+    """SymPy's ``Abs`` whose derivative is the :class:`sign` above, so that
+    second derivatives (Hessians) are 0 almost everywhere too, not
+    ``2*DiracDelta(u)``.
+
+    >>> from sympy import Symbol
+    >>> from sympy_matdiff.parser import Abs
+    >>> u = Symbol('u', real=True)
+    >>> Abs(u).diff(u), Abs(u).diff(u, 2), Abs(-2)
+    (sign(u), 0, 2)
+    """
+
+    def _eval_derivative(self, x):
+        if not self.args[0].is_extended_real:
+            return super()._eval_derivative(x)
+        return self.args[0].diff(x) * sign(self.args[0])
 
 
 _u = Symbol("u")
@@ -393,7 +411,8 @@ class _Builder:
                     raise self.error(
                         f"cannot add a scalar and the {self.describe(m)} matrix "
                         f"{shown} at '{op}' (for a constant in every entry, "
-                        "write c*ones, e.g. 1 + exp(u) as ones + exp(u))", pos)
+                        "write c*ones or vector(c), matrix(c), e.g. 1 + exp(u) "
+                        "as ones + exp(u))", pos)
                 t = SCALAR
             else:
                 def message(t=t, u=u, arg=arg, op=op):
