@@ -165,10 +165,18 @@ def inverted(expr):
     out = set()
     if not isinstance(expr, Basic):
         return frozenset()
+    from sympy import Sum
+    from .powers import MatrixSum
+    # the index of a sum over r runs over its limits: X**(k - 1 - r) for
+    # r = 0..k-1 has a nonnegative exponent
+    ranges = [s.limits if isinstance(s, MatrixSum) else s.limits[0]
+              for s in expr.atoms(Sum, MatrixSum)]
     for e in preorder_traversal(expr):
         if isinstance(e, Inverse):
             out |= _factors(e.arg)
-        elif isinstance(e, MatPow) and e.exp.is_negative:
+        elif isinstance(e, MatPow) and not _nonnegative(e.exp, ranges):
+            # X**m, m an integer of unknown sign: defined for every m only
+            # where X is invertible
             out |= _factors(e.base)
         elif isinstance(e, Pow) and e.exp.is_negative and _det_base(e.base):
             out |= _factors(e.base.arg)
@@ -178,6 +186,16 @@ def inverted(expr):
                 if _det_base(f) is not None:
                     out |= _factors(f.arg)
     return frozenset(out)
+
+
+def _nonnegative(x, ranges):
+    if x.is_nonnegative:
+        return True
+    for r, lo, hi in ranges:
+        if x.has(r) and x.diff(r).diff(r) == 0:     # linear in r: its ends
+            if x.subs(r, lo).is_nonnegative and x.subs(r, hi).is_nonnegative:
+                return True
+    return False
 
 
 def valid_where(expr, result):
@@ -357,8 +375,10 @@ def repair(D):
     :func:`~sympy_matdiff.hessian` to the differential: |M| M^-1 becomes
     adj(M) for :func:`structurally_singular` M.
     """
+    from .powers import read_sums
     if not isinstance(D, Basic):
         return D
+    D = read_sums(D)        # sums over r from symbolic powers X**k
     if D.has(Identity):     # tr(c I) from the adjugate polynomial: c n
         D = D.replace(_trace_of_identity, lambda e: e.arg.as_coeff_mmul()[0]
                       * e.arg.shape[0])
@@ -368,6 +388,12 @@ def repair(D):
 
 
 # --- Piecewise of matrices -----------------------------------------------------
+
+def finish(G):
+    """A result as SymPy writes it: Piecewise of matrices, Sum over r."""
+    from .powers import as_sums
+    return as_sums(fold_indicators(G))
+
 
 def is_matrix_piecewise(e):
     return isinstance(e, Piecewise) and any(

@@ -356,7 +356,7 @@ def derivative(expr, wrt, layout="numerator"):
     X = _check_variable(wrt)
     expr = domains.as_matrix_expression(prepare(expr))
     G = numerator_derivative(expr, X, domains.repair(d(expr, X)))
-    return domains.fold_indicators(from_numerator(G, expr, X, layout))
+    return domains.finish(from_numerator(G, expr, X, layout))
 
 
 def _two_linear_factors(m, D):

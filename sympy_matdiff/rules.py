@@ -315,11 +315,20 @@ def scalar_matpow(expr, ctx):
       "power of X^{-1} (eq. 16).", on=[MatPow])
 def matpow(expr, ctx):
     M, k = expr.base, expr.exp
+    if not ctx.varies(k) and k.is_integer and not k.is_Integer:
+        return symbolic_matpow(expr, ctx)
+    if ctx.varies(k) and k.is_integer:
+        raise NoRuleError(
+            f"{expr}: integer powers have a differential rule for a constant "
+            f"exponent only, and {k} is taken as varying (an integer cannot "
+            f"vary); differentiate with respect to the matrix, d(expr, {M}) or "
+            f"derivative(expr, {M}).")
     if ctx.varies(k) or not (k.is_Integer or isinstance(k, Integer)):
         raise NoRuleError(
             f"{expr}: only integer powers of a square matrix (and any constant "
             "power of a 1x1 matrix) have a differential rule; write the power "
-            "as a product or use a 1x1 expression.")
+            "as a product or use a 1x1 expression. A symbolic power needs "
+            "Symbol(..., integer=True).")
     require_square(M, "a matrix power")
     dM, k = ctx.d(M), int(k)
     if k > 0:
@@ -328,6 +337,62 @@ def matpow(expr, ctx):
         terms = [product(S.NegativeOne, power(M, -i), dM, power(M, -(-k + 1 - i)))
                  for i in range(1, -k + 1)]
     return total(terms, expr)
+
+
+def symbolic_matpow(expr, ctx):
+    """d(X^k) for a symbolic integer k of known sign: a finite Sum."""
+    from .powers import MatrixSum, summation_index
+    M, k = expr.base, expr.exp
+    require_square(M, "a matrix power")
+    dM = ctx.d(M)
+    if _is_zero(dM):
+        return zero_like(expr)
+    r = summation_index()
+    if k.is_nonnegative:
+        return MatrixSum(product(MatPow(M, r), dM, MatPow(M, k - 1 - r)),
+                         r, 0, k - 1)
+    if k.is_nonpositive:        # X^k = (X^-1)^(-k), eq. (16)
+        return MatrixSum(product(S.NegativeOne, MatPow(M, -r - 1), dM,
+                                 MatPow(M, k + r)), r, 0, -k - 1)
+    raise NoRuleError(
+        f"{expr}: the differential of a power with a symbolic exponent is a "
+        f"finite sum whose range depends on the sign of {k}; declare it "
+        f"Symbol('{k}', integer=True, positive=True) (or negative=True).")
+
+
+def _symbolic_power(e, ctx):
+    return isinstance(e.arg, MatPow) and e.arg.exp.is_integer and not \
+        e.arg.exp.is_Integer and not ctx.varies(e.arg.exp)
+
+
+@rule("", "trace of a symbolic power",
+      r"d(\mathrm{tr}(\mathbf{X}^k))=k\,\mathrm{tr}(\mathbf{X}^{k-1}"
+      r"d\mathbf{X})",
+      "tr(X^r dX X^{k-1-r}) = tr(X^{k-1} dX) for each of the k terms of "
+      "d(X^k) (eq. (11), (17) and the cyclic property); for k < 0 the same "
+      "from X^k = (X^{-1})^{-k}, eq. (16). Holds for every integer k.",
+      on=[Trace], when=_symbolic_power)
+def trace_of_power(expr, ctx):
+    M, k = expr.arg.base, expr.arg.exp
+    require_square(M, "a matrix power")
+    dM = ctx.d(M)
+    if _is_zero(dM):
+        return S.Zero
+    return product(k, Trace(product(MatPow(M, k - 1), dM)))
+
+
+@rule("", "determinant of a symbolic power",
+      r"d(|\mathbf{X}^k|)=k\,|\mathbf{X}^k|\,\mathrm{tr}(\mathbf{X}^{-1}"
+      r"d\mathbf{X})",
+      "|X^k| = |X|^k, then eq. (18); holds for invertible X.",
+      on=[Determinant], when=_symbolic_power)
+def determinant_of_power(expr, ctx):
+    M, k = expr.arg.base, expr.arg.exp
+    require_square(M, "a matrix power")
+    dM = ctx.d(M)
+    if _is_zero(dM):
+        return S.Zero
+    return product(k, expr, Trace(product(Inverse(M), dM)))
 
 
 @rule("17", "trace", r"d(\mathrm{tr}(\mathbf{X}))=\mathrm{tr}(d\mathbf{X})",
