@@ -296,8 +296,9 @@ def _known_result(f, Y, G):
             return facts.Fact(
                 f"from {ex.name}, d({ex.expr})/d{ex.wrt} = "
                 f"{G.xreplace({Y: ex.wrt})}",
-                r"\text{%s, } \frac{d(%s)}{d%s}=%s" % (
-                    ex.name.lower(), latex(ex.expr), latex(ex.wrt),
+                # "the seed's E.g. 1": a bare "e.g. 1" reads as "for example"
+                r"\text{the seed's %s, } \frac{d(%s)}{d%s}=%s" % (
+                    ex.name, latex(ex.expr), latex(ex.wrt),
                     latex(G.xreplace({Y: ex.wrt}))))
     return facts.Fact(f"d({f})/d{Y} = {G}",
                       r"\frac{d(%s)}{d%s}=%s" % (latex(f), latex(Y), latex(G)))
