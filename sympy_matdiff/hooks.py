@@ -23,7 +23,9 @@ Importing the package calls :func:`install` once.  It registers
   to non-square factors (``t*Trace(A ⊗ B)*X`` with A 1x2 fails);
 * NumPy code printing (``lambdify(args, expr, "numpy")``) for ``Trace``,
   ``Determinant``, ``HadamardPower``, element-wise functions and the
-  plugin's ``JacobianArray``, where SymPy's printer lacks them.
+  plugin's ``JacobianArray``, where SymPy's printer lacks them, and
+  non-integer powers of 1x1 matrices (``(x.T*x)**(-1/2)``, which SymPy
+  prints as ``matrix_power``, for integers only).
 
 Each hook names a SymPy attribute by its import path (:data:`HOOKS`) and is
 checked before it is installed: a class or method that moved in a SymPy
@@ -98,6 +100,16 @@ def _numpy_jacobian_array(self, expr):
             f"order='F'), {perm})")
 
 
+def _numpy_matpow(original, self, expr):
+    # numpy.linalg.matrix_power takes integer exponents only; SymPy writes
+    # d||x||/dx with (x^T x)**(-1/2), a 1x1 matrix, whose power is entry-wise
+    base, exp = expr.args
+    if tuple(base.shape) == (1, 1) and not exp.is_Integer:
+        power = self._module_format(self._module + ".power")
+        return f"{power}({self._print(base)}, {self._print(exp)})"
+    return original(self, expr)
+
+
 def _matrix_content_primitive(self, radical=False, clear=True):
     # SymPy's Add.as_content_primitive rebuilds a matrix sum from scalars and
     # fails ("Mix of Matrix and Scalar symbols") when factor_terms reaches
@@ -149,6 +161,7 @@ HOOKS = [
      "add", _numpy_elementwise),
     ("sympy.printing.numpy", "NumPyPrinter", "_print_JacobianArray", "add",
      _numpy_jacobian_array),
+    ("sympy.printing.numpy", "NumPyPrinter", "_print_MatPow", "wrap", _numpy_matpow),
 ]
 
 _saved = {}         # (class, attribute) -> SymPy's own entry, or _MISSING

@@ -232,6 +232,16 @@ def sympy_shapes(expr, x):
         2 - len(kept))}
 
 
+def _array_for_a_matrix(r):
+    """An array expression with at most two axes longer than 1: in SymPy's
+    layout a matrix, and SymPy's array may not even print as NumPy code
+    (contractions with OneArray); the engine's answer is the matrix."""
+    if getattr(r, "is_Matrix", False) or not hasattr(r, "shape") or \
+            isinstance(r, (NDimArray, ZeroArray)):
+        return False
+    return sum(1 for s in r.shape if s != 1) <= 2
+
+
 def _is_zero(r):
     return r == 0 or getattr(r, "is_ZeroMatrix", False) or isinstance(r, ZeroArray)
 
@@ -381,7 +391,8 @@ def _sympy_or_engine(sympy_answer, expr, x, trusted, convert, shapes=None,
                     not _is_zero(result) and (
                         not shapes or tuple(getattr(result, "shape", ())) in shapes) \
                     and (final or getattr(result, "is_Matrix", False)
-                         or not hasattr(result, "shape")):
+                         or not hasattr(result, "shape")) \
+                    and not _array_for_a_matrix(result):
                 return result
     try:
         return convert(_engine(expr, x))
