@@ -156,6 +156,7 @@ def test_hessian_tolerance_is_above_second_difference_error():
         CTX.dps, fuzz.H2, fuzz.TOL2 = saved
 
 
+@pytest.mark.slow      # 15-35 s: python3 -m pytest -q -m slow
 def test_fast_values_of_a_matrix_whose_sizes_are_sympy_integers():
     # seed 301873 (depth 4): SymPy handed the fuzzer's evaluator an
     # ImmutableMatrix whose sizes were SymPy Integers, which mpmath refused

@@ -6,8 +6,13 @@ import sys
 from sympy_matdiff.rule_table import rules_markdown
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TEST_COMMAND = "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
-MAIN_COMMAND = "python3 -m pip install -e . && python3 -m sympy_matdiff"
+VENV = "python3 -m venv .venv && . .venv/bin/activate && "
+TEST_COMMAND = VENV + "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+MAIN_COMMAND = VENV + "python3 -m pip install -e . && python3 -m sympy_matdiff"
+LONG_COMMANDS = ["python3 -m pytest -q -m slow",
+                 "python3 -m sympy_matdiff.fuzz --examples 1000"]
+DOCS_COMMAND = ("python3 -m pip install -e '.[docs]' && "
+                "python3 -m sphinx -W --keep-going -b html docs docs/_build/html")
 
 
 def test_rule_table_is_up_to_date():
@@ -25,6 +30,41 @@ def test_readme_holds_the_two_commands_and_ci_runs_the_test_command():
     readme = (ROOT / "README.md").read_text()
     assert TEST_COMMAND in readme and MAIN_COMMAND in readme
     assert TEST_COMMAND in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_runs_the_long_checks_and_the_docs_and_stops_on_a_failure():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "set -euo pipefail" in ci
+    lines = [line.strip() for line in ci.splitlines()]
+    commands = [TEST_COMMAND, *LONG_COMMANDS, DOCS_COMMAND]
+    for c in commands:
+        assert c in readme and c in lines, c
+    # in this order: the tests, the long checks, the site
+    assert [lines.index(c) for c in commands] == sorted(
+        lines.index(c) for c in commands)
+
+
+def test_long_checks_are_marked_and_the_marker_is_declared():
+    # the default run leaves them out; `-m slow` selects them (pytest's exit
+    # status 5 would fail .ci/run if the marker selected nothing)
+    cfg = (ROOT / "setup.cfg").read_text()
+    assert '-m "not slow"' in cfg and "--strict-markers" in cfg
+    assert "\n    slow: " in cfg
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "slow",
+                          "--collect-only", "tests"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert "test_sympy_suites_pass_with_the_plugin" in res.stdout
+
+
+def test_docs_extra_declares_the_site_builders():
+    text = (ROOT / "pyproject.toml").read_text()
+    docs = text.split("\ndocs = [", 1)[1].split("]", 1)[0]
+    for package in ("sphinx", "myst-parser", "myst-nb", "furo"):
+        assert f'"{package}"' in docs
+    assert (ROOT / "LICENSE").read_text().startswith("BSD 3-Clause License")
+    assert 'license = {text = "BSD-3-Clause"}' in text
 
 
 def test_main_job_prints_the_seed_examples():
