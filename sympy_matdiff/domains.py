@@ -214,7 +214,9 @@ def valid_where(expr, result):
     Q.invertible(X)
     """
     from .differentials import prepare
-    need = inverted(result) - inverted(prepare(expr))
+    from .structure import implied_invertible
+    need = {M for M in inverted(result) - inverted(prepare(expr))
+            if not implied_invertible(M)}
     if not need:
         return S.true
     return And(*[Q.invertible(M) for M in sorted(need, key=str)])

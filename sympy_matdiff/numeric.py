@@ -81,6 +81,8 @@ def random_point(expr, variables=None, rng=None, shift=True):
             r, c = int(s.shape[0]), int(s.shape[1])
             point[s] = random_matrix(r, c, rng,
                                      r + 1 if shift and r == c else 0)
+            if hasattr(s, "structured_value"):  # structure.py: e.g. symmetric
+                point[s] = ImmutableMatrix(s.structured_value(point[s]))
         else:
             point[s] = Float(rng.uniform(0.5, 1.5), DIGITS)
     return point
