@@ -444,7 +444,8 @@ class _Builder:
                     raise self.error(
                         f"division by the {self.describe(u)} matrix "
                         f"{self.source(arg)}: only division by a scalar is "
-                        "defined (use inv(...) for a matrix inverse)", pos)
+                        "defined (use inv(...) for a matrix inverse, ./ to "
+                        "divide entry by entry: 1./x is x.^-1)", pos)
                 modes.append("divide")
             elif t is SCALAR or u is SCALAR:
                 modes.append("scale")
@@ -498,7 +499,8 @@ class _Builder:
                 f"has |k| terms); write it with smaller powers", node.pos)
         self.unify(t[0], t[1], lambda: (
             f"a matrix power needs a square matrix at '{op}', but "
-            f"{self.source(base)} is {self.describe(t)}"), node.pos)
+            f"{self.source(base)} is {self.describe(t)} (.^ is the "
+            f"element-wise power: {self.source(base)}.^{k})"), node.pos)
         self.modes[id(node)] = int(k)
         return t
 
@@ -555,7 +557,9 @@ class _Builder:
                 return SCALAR
             self.unify(t[0], t[1], lambda: (
                 f"{name}() needs a square matrix, but {self.source(args[0])} "
-                f"is {self.describe(t)}"), node.pos)
+                f"is {self.describe(t)}" + (
+                    " (the reciprocal of each entry is x.^-1, or 1./x)"
+                    if name == "inv" else "")), node.pos)
             return t if name in ("inv", "adj") else SCALAR
         if name == "norm2":       # Euclidean, or Frobenius for a matrix
             if t is SCALAR:

@@ -373,6 +373,9 @@ def test_derivative_of_construct(text, wrt):
     ("zeros(3)", "write 0*ones(m, n)", 0),
     # and a function with a meaning of its own is not offered as undefined
     ("floor(x)", "not in the language", 0),
+    ("x^-1", "(.^ is the element-wise power: x.^-1)", 1),
+    ("inv(x)", "the reciprocal of each entry is x.^-1, or 1./x", 0),
+    ("1/x", "./ to divide entry by entry: 1./x is x.^-1", 1),
     ("diag(x')", "vector or a square matrix", 0),
     ("l(x) + l", "both as a symbol and as a function", 7),
     ("X + 1" + "0" * 40, "number longer", 4),
