@@ -36,9 +36,9 @@ Trace(U*V.T)*V.T - V.T*U*V.T
 >>> valid_where(Trace(adj(Y)), derivative(Trace(adj(Y)), Y))
 Q.invertible(Y)
 """
-from sympy import (Add, And, Basic, Determinant, Identity, Integer, Inverse,
-                   MatAdd, MatMul, MatPow, Mul, Piecewise, Pow, Q, S, Trace,
-                   Transpose, ZeroMatrix, log, preorder_traversal, sympify)
+from sympy import (Add, And, Basic, Determinant, Identity, Inverse, MatAdd,
+                   MatMul, MatPow, Mul, Piecewise, Pow, Q, S, Trace, Transpose,
+                   ZeroMatrix, log, preorder_traversal)
 from sympy.logic.boolalg import BooleanTrue
 
 # adj(X) of a concrete size n is written as its Cayley-Hamilton polynomial up

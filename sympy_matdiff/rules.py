@@ -25,7 +25,7 @@ from sympy import (Add, Basic, Determinant, Function, HadamardPower,
                    HadamardProduct, Identity, ImmutableMatrix, Integer,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow,
                    MatrixBase, MatrixSymbol, Max, Min, Mul, Piecewise, Pow, S,
-                   Symbol, Trace, Transpose)
+                   Sum, Symbol, Trace, Transpose)
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
@@ -601,6 +601,18 @@ def matrix_entry(expr, ctx):
       "like the transpose (15).", on=[DiagMatrix])
 def diagonal_matrix(expr, ctx):
     return DiagMatrix(ctx.d(expr.args[0]))
+
+
+@rule("", "index summation",
+      r"\sum_{i,j}x_i S_{ij} x_j=\mathrm{tr}(\mathbf{x}^\top\mathbf{S}"
+      r"\mathbf{x})",
+      "SymPy writes an entry of a product of symbolic size as a sum over "
+      "indices; read back into matrix form (MatrixExpr.from_index_summation), "
+      "the entry of a 1x1 product being its trace, it has the same value.",
+      on=[Sum])
+def index_summation(expr, ctx):
+    from .indices import as_matrix_form
+    return ctx.d(as_matrix_form(expr))
 
 
 @rule("", "no second derivative of a generic function", "",

@@ -41,9 +41,7 @@ P = (I + K)/2, H the unstructured Hessian in vec order).
 >>> symmetric_gradient(log(det(S)), S)
 S**(-1)
 """
-from sympy import (HadamardProduct, Identity, MatMul, MatrixSymbol, S,
-                   Transpose, transpose)
-from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy import HadamardProduct, Identity, MatMul, MatrixSymbol, S, transpose
 
 from .errors import MatrixCalculusError
 

@@ -138,8 +138,8 @@ def test_results_that_need_an_invertible_matrix_say_so():
     G = derivative(Trace(adj(Y)), Y)
     assert valid_where(Trace(adj(Y)), G) == Q.invertible(Y)
     assert check(Trace(adj(Y)), Y).ok
-    report = check(Trace(adj(Y)), Y, at={Y: floats([[1, 2, 0], [2, 4, 0],
-                                                     [0, 0, 1]])})
+    singular = floats([[1, 2, 0], [2, 4, 0], [0, 0, 1]])
+    report = check(Trace(adj(Y)), Y, at={Y: singular})
     assert not report.ok and "undefined at this point" in str(report)
 
 

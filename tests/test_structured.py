@@ -9,12 +9,12 @@ symmetric_gradient / symmetric_hessian.
 import random
 
 import pytest
-from sympy import (Float, Identity, MatMul, Transpose, ImmutableMatrix, MatrixSymbol, Rational,
-                   S, Symbol, Trace, det, exp, log)
+from sympy import (Identity, ImmutableMatrix, MatMul, MatrixSymbol, Rational,
+                   S, Symbol, Trace, Transpose, det, exp, log)
 
-from sympy_matdiff import check, derivative, hessian
+from sympy_matdiff import check, derivative
 from sympy_matdiff.domains import valid_where
-from sympy_matdiff.numeric import DIGITS, evaluate, random_matrix
+from sympy_matdiff.numeric import evaluate, random_matrix
 from sympy_matdiff.structure import (StructureError, entries_derivative,
                                      entries_hessian, structured,
                                      symmetric_gradient, symmetric_hessian)
