@@ -408,15 +408,19 @@ def trace(expr, ctx):
       r"d(|\mathbf{X}|)=\mathrm{tr}(adj(\mathbf{X})d\mathbf{X})"
       r"=|\mathbf{X}|\mathrm{tr}(\mathbf{X}^{-1}d\mathbf{X})",
       "Jacobi's formula. The first form holds for every X; the second, "
-      "written here, for invertible X (derivative() reads |X| X^{-1} as "
-      "adj(X) where X is singular by its shape, and "
-      "sympy_matdiff.domains.valid_where says where a result holds).",
+      "written here, for invertible X (sympy_matdiff.domains.valid_where "
+      "says where a result holds; whole_domain() writes |X| X^{-1} as "
+      "adj(X)). A matrix singular by its shape (U V^T, U and V n x r, "
+      "r < n) has |X| = 0 everywhere, so d|X| = 0.",
       on=[Determinant])
 def determinant(expr, ctx):
     M = expr.arg
     require_square(M, "det()")
+    from .domains import structurally_singular
     dM = ctx.d(M)
     if _is_zero(dM):        # det(X**0): X**0 = I does not vary
+        return S.Zero
+    if structurally_singular(M):    # det(U V^T) = 0 for U, V n x r, r < n
         return S.Zero
     return product(expr, Trace(product(Inverse(M), dM)))
 
