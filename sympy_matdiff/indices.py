@@ -38,6 +38,10 @@ def as_matrix_form(expr):
     An entry of a 1x1 product becomes its trace; any other entry stays an
     entry of the product.
     """
+    if not expr.has(MatrixElement):
+        raise NoRuleError(
+            f"no differential rule for the sum {expr}, which runs over no "
+            "matrix entries; with numeric limits write it out (.doit()).")
     # SymPy writes x_i x_i as x_i**2, which from_index_summation cannot read
     squares = expr.replace(
         lambda e: isinstance(e, Pow) and e.exp == 2 and isinstance(

@@ -154,6 +154,14 @@ def _sum(*terms):
     return out if out is not None else S.Zero * terms[0]
 
 
+def _scalar(expr, what):
+    from .differentials import prepare
+    from .identification import is_scalar_like
+    if not is_scalar_like(prepare(expr)):
+        raise StructureError(f"{what} takes a scalar function; {expr} has "
+                             f"shape {expr.shape}.")
+
+
 def entries_derivative(expr, X):
     """df/dX with respect to the independent entries of a structured X.
 
@@ -169,10 +177,8 @@ def entries_derivative(expr, X):
     """
     from .identification import derivative
     _require(X)
+    _scalar(expr, "entries_derivative")
     G = derivative(expr, X)
-    if not getattr(G, "is_Matrix", False):
-        raise StructureError(f"{expr} is not a scalar: entries_derivative "
-                             "takes a scalar function.")
     if structure_of(X) == "diagonal":
         return _diagonal_part(G)
     if _is_symmetric(G):
@@ -193,10 +199,8 @@ def symmetric_gradient(expr, X):
     """
     from .identification import derivative
     _require(X)
+    _scalar(expr, "symmetric_gradient")
     G = derivative(expr, X)
-    if not getattr(G, "is_Matrix", False):
-        raise StructureError(f"{expr} is not a scalar: symmetric_gradient "
-                             "takes a scalar function.")
     if structure_of(X) == "diagonal":
         return _diagonal_part(G)
     if _is_symmetric(G):

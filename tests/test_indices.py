@@ -43,3 +43,6 @@ def test_a_sum_that_does_not_read_back_is_refused_with_the_way_out():
     for bad in [Sum(x[k, 0]**3, (k, 0, n - 1)), Sum(exp(x[k, 0]), (k, 0, n - 1))]:
         with pytest.raises(NoRuleError, match=r"Trace\(\.\.\.\) of the 1x1"):
             derivative(bad, x)
+    t = Symbol("t")
+    with pytest.raises(NoRuleError, match="no matrix entries"):
+        derivative(Sum(t**k, (k, 0, n)), t)

@@ -187,6 +187,8 @@ def test_declaring_is_one_function_and_refuses_nonsense():
         structured("S", 3, 2)
     with pytest.raises(StructureError, match="no structure"):
         entries_derivative(Trace(A), A)
+    with pytest.raises(StructureError, match="takes a scalar function"):
+        symmetric_gradient(A * Sg, Sg)
     m = Symbol("m", integer=True, positive=True)
     Sm = structured("S", m, m)
     assert Sm.T == Sm and check(log(det(Sm)), Sm).ok
