@@ -560,7 +560,8 @@ def derivation(expr, wrt, layout="numerator"):
     raw = steps[-1].expr if steps else Context({X}).d(expr)   # dX, or 0
     steps += [Step(e, fs) for fs, e in canonical_steps(raw, expr)]
     D = steps[-1].expr if steps else raw
-    more, final = identification_steps(expr, X, D)
+    from .domains import repair     # sums over r of symbolic powers X**k
+    more, final = identification_steps(expr, X, repair(D))
     steps, result = steps + more, derivative(expr, X, layout)
     lets = _names_for_arguments(expr)
     names = _abbreviations([result] + [s.expr for s in steps], lets)

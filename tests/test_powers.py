@@ -85,3 +85,10 @@ def test_where_closed_forms_hold():
     assert valid_where(Trace(X**k), derivative(Trace(X**k), X)) == True  # noqa
     assert str(valid_where(det(X**k), derivative(det(X**k), X))) == \
         "Q.invertible(X)"
+
+
+def test_derivation_reads_the_sum():
+    from sympy_matdiff import derivation
+    der = derivation(a.T * X**k * b, X)
+    assert der.result == derivative(a.T * X**k * b, X)
+    assert "Sum(X**_r*dX" in str(der)
