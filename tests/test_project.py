@@ -102,3 +102,17 @@ def test_star_import_keeps_sympy_hessian():
     assert not [n for n in sympy_matdiff.__all__ if n in sympy.__all__ and
                 getattr(sympy, n) is not getattr(sympy_matdiff, n)]
     assert all(hasattr(sympy_matdiff, n) for n in sympy_matdiff.__all__)
+
+
+def test_no_pipe_inside_math_or_code_of_a_table_cell():
+    # GitHub splits a table row at every '|', even inside $...$ or `...`:
+    # math writes \vert (rule_table.table_cell), code avoids it
+    import re
+    bad = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(page.read_text().splitlines(), 1):
+            if line.startswith("|"):
+                spans = re.findall(r"\$[^$]*\$|`[^`]*`", line)
+                bad += [f"{page.name}:{n}: {s}" for s in spans
+                        if re.search(r"(?<!\\)\|", s)]
+    assert not bad, bad
