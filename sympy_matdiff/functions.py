@@ -33,8 +33,8 @@ SymPy's).  :func:`recognise` rewrites the definitions, written out as
 >>> derivative(logsumexp(z), z)
 softmax(z).T
 """
-from sympy import (Add, Basic, Expr, Function, Heaviside, Lambda, Max, Mul,
-                   OneMatrix, Pow, S, Trace, exp, log, sympify)
+from sympy import (Add, Basic, Expr, Function, Heaviside, Lambda, MatrixBase,
+                   Max, Mul, OneMatrix, Pow, S, Trace, exp, log, sympify)
 from sympy.matrices.expressions import MatMul, MatrixExpr
 from sympy.printing.pretty.stringpict import prettyForm
 
@@ -260,7 +260,7 @@ class logsumexp(Expr):
 
     def doit(self, **hints):
         z = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
-        if z.is_Matrix and not isinstance(z, MatrixExpr):     # explicit
+        if isinstance(z, MatrixBase):     # explicit
             return log(Add(*[exp(e) for e in z]))
         return self.func(z)
 
@@ -270,8 +270,8 @@ class logsumexp(Expr):
     _eval_rewrite_as_log = _eval_rewrite_as_exp
 
     def _eval_evalf(self, prec):
-        return self.doit()._eval_evalf(prec) if not isinstance(
-            self.arg, MatrixExpr) else self
+        return self.doit()._eval_evalf(prec) if isinstance(
+            self.arg, MatrixBase) else self
 
     def _sympystr(self, printer):
         return f"logsumexp({printer._print(self.arg)})"
@@ -322,7 +322,7 @@ class softmax(MatrixExpr):
 
     def doit(self, **hints):
         z = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
-        if z.is_Matrix and not isinstance(z, MatrixExpr):     # explicit
+        if isinstance(z, MatrixBase):     # explicit
             e = z.applyfunc(exp)
             return e / Add(*e)
         return self.func(z)
@@ -332,9 +332,6 @@ class softmax(MatrixExpr):
 
     def as_explicit(self):
         return softmax(self.arg.as_explicit()).doit()
-
-    def _eval_transpose(self):
-        return None
 
     def _eval_rewrite_as_exp(self, z, **kwargs):
         return MatMul(Pow(ones_sum(Elementwise(exp, z)), -1), Elementwise(exp, z))

@@ -41,6 +41,7 @@ from .differentials import (Differential, ScalarDifferential, _check_variable,
 from .errors import IdentificationError, guard_depth
 from .layouts import check_layout, from_numerator
 from .rules import kronecker_product
+from .textbook import collect, textbook_form
 from .vec import CommutationMatrix, Unvec, Vec, diag_of_vec
 
 
@@ -199,76 +200,9 @@ def _kronecker_jacobian(m, D):
     raise IdentificationError(f"vec identification: {m} is not linear in {D}.")
 
 
-# --- collecting and factoring results -------------------------------------
-
-def _factors(e):
-    """Scalar coefficient and matrix factors of a product."""
-    c, core = _split_matrix_coeff(e) if getattr(e, "is_Matrix", False) else (S.One, e)
-    if isinstance(core, MatMul):
-        return c, list(core.args)
-    return c, [core]
-
-
-def collect(terms):
-    """The sum of matrix ``terms``, like terms merged, common factors out.
-
-    ``x.T*A + x.T*A.T`` becomes ``x.T*(A + A.T)``; ``I⊗A + I⊗B`` becomes
-    ``I⊗(A + B)``.
-    """
-    merged = {}
-    for t in terms:
-        # SymPy's KroneckerProduct.doit fails on a factor with a coefficient
-        t = t.replace(lambda e: isinstance(e, KroneckerProduct),
-                      lambda e: kronecker_product(*e.args))
-        c, core = _split_matrix_coeff(t)
-        if c != 0:
-            merged[core] = merged.get(core, S.Zero) + c
-    items = [(c, core) for core, c in merged.items() if c != 0]
-    if not items:
-        return None
-    if len(items) == 1:
-        c, core = items[0]
-        return core if c == 1 else MatMul(c, core, evaluate=True)
-    return _factor_out(items) or MatAdd(
-        *[core if c == 1 else MatMul(c, core, evaluate=True) for c, core in items],
-        evaluate=True)
-
-
-def _factor_out(items):
-    """Pull a factor common to every term out to the left or the right."""
-    split = []
-    for c, core in items:
-        if isinstance(core, MatMul):
-            c2, fs = _factors(core)
-            split.append((c * c2, fs))
-        else:
-            split.append((c, [core]))
-    for side in (0, -1):
-        first = split[0][1][side]
-        if all(len(fs) > 1 and fs[side] == first for _, fs in split):
-            rest = [MatMul(c, *(fs[1:] if side == 0 else fs[:-1]), evaluate=True)
-                    for c, fs in split]
-            inner = collect(rest)
-            if inner is None:       # the terms cancel: no factor to take out
-                return None
-            return MatMul(first, inner, evaluate=True) if side == 0 else \
-                MatMul(inner, first, evaluate=True)
-    if all(isinstance(core, KroneckerProduct) and len(core.args) == 2
-           for _, core in items):
-        for side in (0, 1):
-            first = items[0][1].args[side]
-            if all(core.args[side] == first for _, core in items):
-                rest = collect([MatMul(c, core.args[1 - side], evaluate=True)
-                                for c, core in items])
-                if rest is None:
-                    return None
-                return KroneckerProduct(first, rest) if side == 0 else \
-                    KroneckerProduct(rest, first)
-    return None
-
-
 def _tidy(e):
-    return fold_transposes(e) if getattr(e, "is_Matrix", False) else e
+    return textbook_form(fold_transposes(e)) if getattr(e, "is_Matrix", False) \
+        else textbook_form(e)
 
 
 # --- derivatives -------------------------------------------------------------

@@ -37,6 +37,7 @@ from sympy import (Function, HadamardPower, HadamardProduct, Identity,
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from sympy_matdiff import adj, scalar_function
+from sympy_matdiff.functions import sigmoid as named_sigmoid
 
 
 @dataclass(frozen=True)
@@ -427,7 +428,7 @@ WIKIPEDIA = [
          c.T * C * x * a.T + a.T * x * c.T * C),
     case("wiki-sv-g-of-u", WIKI_SV, exp(a.T * x), x, exp(Trace(a.T * x)) * a.T),
     case("wiki-sv-f-of-g-of-u", WIKI_SV, log(1 + exp(a.T * x)), x,
-         exp(Trace(a.T * x)) / (1 + exp(Trace(a.T * x))) * a.T),
+         named_sigmoid(Trace(a.T * x)) * a.T),
     case("wiki-sv-u-dot-v", WIKI_SV, (C * x).applyfunc(tanh).T * (M * x), x),
     case("wiki-sv-bTAx", WIKI_SV, c.T * C * x, x, c.T * C),
     case("wiki-sv-xTAx-symmetric", WIKI_SV, x.T * (P + P.T) * x, x,
@@ -558,7 +559,7 @@ ML = [
     case("ml-net2-bias-wrt-b2", "ML: two-layer network (tanh, biases)",
          net2_bias, b2n),
     case("ml-net2-squared-wrt-W2", "ML: two-layer network (sigmoid, squared loss)",
-         net2_sq, W2, 2 * h_sig * (W2 * h_sig - y2).T),
+         net2_sq, W2, 2 * named_sigmoid(W1 * x) * (W2 * named_sigmoid(W1 * x) - y2).T),
     case("ml-net2-squared-wrt-W1", "ML: two-layer network (sigmoid, squared loss)",
          net2_sq, W1,
          equivalent=2 * x * HadamardProduct(

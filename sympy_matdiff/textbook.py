@@ -1,0 +1,451 @@
+"""Results written as a textbook writes them: named transforms, chosen by cost.
+
+As in SymPy's ``sympy/simplify/fu.py``, simplification is a set of small
+rewrites, each one identity (its :class:`~sympy_matdiff.facts.Fact`), tried
+in turn and kept when it lowers an explicit :func:`cost`; a derivation shows
+each kept rewrite as a step.  Some rewrites only pay off after others
+(distributing ``aᵀ(diag(s) - s sᵀ)`` lets ``aᵀ diag(s) = (a ∘ s)ᵀ`` cancel),
+so a transform marked ``lookahead`` is judged after the plain ones have run
+on its result.
+
+>>> from sympy import MatrixSymbol, OneMatrix, HadamardProduct as H
+>>> from sympy_matdiff.functions import sigmoid
+>>> from sympy_matdiff.textbook import textbook_form
+>>> X, w, y = (MatrixSymbol('X', 5, 3), MatrixSymbol('w', 3, 1),
+...            MatrixSymbol('y', 5, 1))
+>>> one, s = OneMatrix(5, 1), sigmoid(X*w)
+>>> textbook_form(-(H(y, one - s) - H(one - y, s)).T*X)
+(sigmoid(X*w) - y).T*X
+>>> steps = []
+>>> _ = textbook_form(-(H(y, one - s) - H(one - y, s)).T*X, steps)
+>>> [t.name for t, _ in steps]
+['expand Hadamard products', 'transpose of a sum']
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from sympy import (Basic, DiagMatrix, Dummy, Function, HadamardPower,
+                   HadamardProduct, Identity, KroneckerProduct, Lambda, MatAdd,
+                   MatMul, MatrixSymbol, Mul, OneMatrix, S, Trace, Transpose,
+                   ZeroMatrix, expand, factor,
+                   factor_terms, preorder_traversal, transpose)
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from . import facts
+from .canonical import _split_matrix_coeff, fold_transposes
+from .entrywise import (Algebra, NoMatrixForm, has_entrywise_content,
+                        is_entrywise)
+from .facts import Fact
+from .functions import recognise
+from .rules import kronecker_product
+
+
+def _is_matrix(e):
+    return bool(getattr(e, "is_Matrix", False))
+
+
+# --- cost ------------------------------------------------------------------
+
+def lambdas(e):
+    """Element-wise functions written as a body ``(u -> ...)``, not a name."""
+    return sum(1 for n in preorder_traversal(e)
+               if isinstance(n, ElementwiseApplyFunction) and _body(n) is not None)
+
+
+def _body(n):
+    f = n.function
+    if isinstance(f, Lambda) and len(f.variables) == 1:
+        b = f.expr
+        if b.args == f.variables and hasattr(b, "func"):
+            return None       # g(u) for a named g
+    return f
+
+
+def size(e):
+    """Nodes a reader takes in: a symbol or ``1``, ``I``, ``0`` counts once
+    (not its dimensions), and a Hadamard power once more than the product it
+    abbreviates, so that a factored ``σ∘(1 - σ)`` is preferred to the expanded
+    ``σ - σ∘²``."""
+    if isinstance(e, (MatrixSymbol, OneMatrix, ZeroMatrix, Identity)) or \
+            not isinstance(e, Basic) or not e.args:
+        return 1
+    own = 2 if isinstance(e, HadamardPower) else 1
+    return own + sum(size(a) for a in e.args)
+
+
+def cost(e):
+    """Bodies written out first, then :func:`size`, then transposes (fewer,
+    and of larger parts: ``(W x + b)ᵀ`` before ``xᵀWᵀ + bᵀ``), then the
+    printed length: what a reader has to take in."""
+    nodes = size(e)
+    transposes = e.atoms(Transpose)
+    under = sum(size(t) for t in transposes)
+    text = str(e)
+    return (lambdas(e), nodes, len(transposes), -under, len(text), text)
+
+
+# --- the transforms ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Transform:
+    """A named rewrite: the fact it uses and the function that applies it
+    everywhere in an expression."""
+
+    name: str
+    fact: Fact
+    apply: Callable
+    lookahead: bool = False
+
+    @property
+    def citation(self):
+        return self.fact.text
+
+
+TRANSFORMS = []
+
+
+def transform(name, fact, lookahead=False):
+    def declare(apply):
+        TRANSFORMS.append(Transform(name, fact, apply, lookahead))
+        return TRANSFORMS[-1]
+    return declare
+
+
+def bottom_up(e, rewrite):
+    """``rewrite`` applied to every node of ``e``, children first."""
+    if not isinstance(e, Basic) or e.is_Atom or isinstance(e, Lambda):
+        return e
+    args = [bottom_up(a, rewrite) for a in e.args]
+    if args != list(e.args):
+        e = rebuild(e, args)
+    return rewrite(e)
+
+
+def rebuild(e, args):
+    if isinstance(e, MatMul):
+        return MatMul(*args, evaluate=True)
+    if isinstance(e, MatAdd):
+        return MatAdd(*args, evaluate=True)
+    if isinstance(e, KroneckerProduct):
+        return kronecker_product(*args)
+    return e.func(*args)
+
+
+ENTRYWISE = Fact("f(Z)∘g(Z) = (fg)(Z), 1∘A = A, f(Z^T) = f(Z)^T",
+                 r"f(\mathbf{Z})\circ g(\mathbf{Z})=(fg)(\mathbf{Z}),\ "
+                 r"f(\mathbf{Z}^\top)=f(\mathbf{Z})^\top")
+EXPAND = Fact("A∘(B + C) = A∘B + A∘C", r"\mathbf{A}\circ(\mathbf{B}+\mathbf{C})"
+              r"=\mathbf{A}\circ\mathbf{B}+\mathbf{A}\circ\mathbf{C}")
+DIAG_SUM = Fact("diag(a) + c diag(b) = diag(a + c b)",
+                r"\operatorname{diag}(\mathbf{a})+c\operatorname{diag}(\mathbf{b})"
+                r"=\operatorname{diag}(\mathbf{a}+c\mathbf{b})")
+DIAG_PRODUCT = Fact("diag(a) b = a∘b, b^T diag(a) = (a∘b)^T",
+                    r"\operatorname{diag}(\mathbf{a})\mathbf{b}=\mathbf{a}\circ"
+                    r"\mathbf{b}")
+INNER = Fact("x^T y = 1^T(x∘y)", r"\mathbf{x}^\top\mathbf{y}="
+             r"\mathbf{1}^\top(\mathbf{x}\circ\mathbf{y})")
+
+
+def _entrywise_roots(e, scalar_forms):
+    """Each maximal entrywise part of ``e`` written in its cheapest form among
+    ``scalar_forms(s)`` of its scalar expression s."""
+    def rewrite(node):
+        if not _is_matrix(node) or not has_entrywise_content(node):
+            return node
+        alg = Algebra(leaf=lambda M: fold_transposes(M))
+        try:
+            s = recognise(alg.to_scalar(node))
+            options = [alg.to_matrix(f, node.shape) for f in scalar_forms(s)]
+        except NoMatrixForm:
+            return node
+        best = min(options, key=cost)
+        return best if cost(best) < cost(node) else node
+    return _roots_first(e, rewrite)
+
+
+def _roots_first(e, rewrite):
+    # like bottom_up, but an entrywise part is rewritten whole, at its top
+    if not isinstance(e, Basic) or e.is_Atom or isinstance(e, Lambda):
+        return e
+    if _is_matrix(e) and has_entrywise_content(e):
+        return rewrite(_leaves_first(e, rewrite))
+    args = [_roots_first(a, rewrite) for a in e.args]
+    return rebuild(e, args) if args != list(e.args) else e
+
+
+def _leaves_first(e, rewrite):
+    """``e`` with the leaves of its entrywise part rewritten."""
+    if not _is_matrix(e) or not is_entrywise(e):
+        return _roots_first(e, rewrite)
+    if isinstance(e, ElementwiseApplyFunction):
+        return e.func(e.function, _leaves_first(e.expr, rewrite))
+    args = [_leaves_first(a, rewrite) if _is_matrix(a) else a for a in e.args]
+    return rebuild(e, args) if args != list(e.args) else e
+
+
+def _protected(s, change):
+    """``change(s)`` with function applications held fixed (not expanded)."""
+    hold = {a: Dummy() for a in s.atoms(Function)}
+    back = {d: a for a, d in hold.items()}
+    return change(s.xreplace(hold)).xreplace(back)
+
+
+def _signed(s):
+    """-(a - b) c as (b - a) c: the sign taken into a sum factor."""
+    coeff, rest = s.as_coeff_Mul()
+    if coeff < 0 and isinstance(rest, Mul):
+        for a in rest.args:
+            if a.is_Add:
+                others = [b for b in rest.args if b is not a]
+                return -coeff * Mul(*others) * (-a)
+    return s
+
+
+@transform("entrywise algebra", ENTRYWISE)
+def fuse(e):
+    return _entrywise_roots(e, lambda s: [s])
+
+
+@transform("expand Hadamard products", EXPAND)
+def expand_hadamard(e):
+    def forms(s):
+        ex = _protected(s, expand)
+        out = [s, ex, _protected(ex, factor_terms), _signed(_protected(ex, factor))]
+        return out
+    return _entrywise_roots(e, forms)
+
+
+@transform("diag of a sum", DIAG_SUM)
+def diag_sum(e):
+    def merge(node):
+        if not isinstance(node, MatAdd):
+            return node
+        diags, rest = [], []
+        for t in node.args:
+            c, core = _split_matrix_coeff(t)
+            (diags if isinstance(core, DiagMatrix) else rest).append((c, core))
+        if len(diags) < 2:
+            return node
+        inner = MatAdd(*[MatMul(c, core.args[0]) if c != 1 else core.args[0]
+                         for c, core in diags], evaluate=True)
+        return MatAdd(DiagMatrix(inner), *[MatMul(c, core) if c != 1 else core
+                                           for c, core in rest], evaluate=True)
+    return bottom_up(e, merge)
+
+
+def _column(M):
+    return _is_matrix(M) and M.shape[1] == 1
+
+
+@transform("diag times a vector", DIAG_PRODUCT)
+def diag_product(e):
+    def merge(node):
+        if not isinstance(node, MatMul):
+            return node
+        args = list(node.args)
+        for i, a in enumerate(args):
+            if not isinstance(a, DiagMatrix) or not _column(a.args[0]):
+                continue
+            v = a.args[0]
+            if i + 1 < len(args) and _column(args[i + 1]):
+                args[i:i + 2] = [HadamardProduct(v, args[i + 1])]
+                return MatMul(*args, evaluate=True)
+            if i > 0 and _is_matrix(args[i - 1]) and args[i - 1].shape[0] == 1:
+                args[i - 1:i + 1] = [Transpose(HadamardProduct(
+                    transpose(args[i - 1]), v))]
+                return MatMul(*args, evaluate=True)
+        return node
+    return bottom_up(e, merge)
+
+
+@transform("distribute a product over diag(a) + B", facts.DISTRIBUTE, lookahead=True)
+def distribute(e):
+    def spread(node):
+        if not isinstance(node, MatMul):
+            return node
+        args = list(node.args)
+        for i, a in enumerate(args):
+            if isinstance(a, MatAdd) and any(
+                    isinstance(_split_matrix_coeff(t)[1], DiagMatrix) for t in a.args):
+                return MatAdd(*[MatMul(*args[:i], t, *args[i + 1:], evaluate=True)
+                                for t in a.args], evaluate=True)
+        return node
+    return bottom_up(e, spread)
+
+
+@transform("inner product as a Hadamard sum", INNER, lookahead=True)
+def inner_product(e):
+    def spread(node):
+        if not isinstance(node, MatMul):
+            return node
+        scalars = [a for a in node.args if not _is_matrix(a)]
+        mats = [a for a in node.args if _is_matrix(a)]
+        for i in range(len(mats) - 1):
+            if mats[i].shape[0] == 1 and mats[i + 1].shape[1] == 1 and (
+                    has_entrywise_content(mats[i]) or
+                    has_entrywise_content(mats[i + 1])):
+                n = mats[i].shape[1]
+                s = Trace(MatMul(OneMatrix(1, n), HadamardProduct(
+                    transpose(mats[i]), mats[i + 1])))
+                rest = mats[:i] + mats[i + 2:]
+                if not rest:
+                    return Mul(*scalars) * s * Identity(1)
+                return MatMul(*scalars, s, *rest, evaluate=True)
+        return node
+    return bottom_up(e, spread)
+
+
+TRANSPOSE_PRODUCT = Fact("(AB)^T = B^T A^T", r"(\mathbf{A}\mathbf{B})^\top="
+                         r"\mathbf{B}^\top\mathbf{A}^\top")
+
+
+@transform("transpose of a product", TRANSPOSE_PRODUCT)
+def transpose_product(e):
+    # SymPy's transpose() also splits the transposes of sums: fold them back
+    return bottom_up(e, lambda n: fold_transposes(transpose(n.arg)) if isinstance(
+        n, Transpose) and isinstance(n.arg, MatMul) else n)
+
+
+@transform("transpose of a sum", facts.FOLD_TRANSPOSE)
+def fold(e):
+    return fold_transposes(e)
+
+
+@transform("collecting like terms", facts.COLLECT)
+def collect_terms(e):
+    def merge(node):
+        if isinstance(node, MatAdd):
+            return collect(list(node.args)) or node
+        return node
+    return bottom_up(e, merge)
+
+
+# --- the driver --------------------------------------------------------------
+
+def _worth_trying(e):
+    return any(isinstance(n, (HadamardProduct, HadamardPower, DiagMatrix,
+                              ElementwiseApplyFunction))
+               for n in preorder_traversal(e))
+
+
+def _settle(e, record):
+    """The plain transforms, each kept while it lowers the cost."""
+    best, c = e, cost(e)
+    changed = True
+    while changed:
+        changed = False
+        for t in TRANSFORMS:
+            if t.lookahead:
+                continue
+            new = t.apply(best)
+            if new != best:
+                nc = cost(new)
+                if nc < c:
+                    best, c, changed = new, nc, True
+                    record.append((t, best))
+    return best, c
+
+
+def textbook_form(e, record=None):
+    """``e`` in its cheapest form under :data:`TRANSFORMS`.
+
+    ``record``, a list, receives ``(transform, expression)`` for each step.
+    """
+    if not isinstance(e, Basic) or not _worth_trying(e):
+        return e
+    steps = []
+    best, c = _settle(e, steps)
+    improved = True
+    while improved:
+        improved = False
+        for t in TRANSFORMS:
+            if not t.lookahead:
+                continue
+            new = t.apply(best)
+            if new == best:
+                continue
+            trial = [(t, new)]
+            settled, sc = _settle(new, trial)
+            if sc < c:
+                best, c, improved = settled, sc, True
+                steps += trial
+    if record is not None:
+        record.extend(steps)
+    return best
+
+
+# --- collecting and factoring sums -----------------------------------------
+
+def _factors(e):
+    """Scalar coefficient and matrix factors of a product."""
+    c, core = _split_matrix_coeff(e) if _is_matrix(e) else (S.One, e)
+    if isinstance(core, MatMul):
+        return c, list(core.args)
+    return c, [core]
+
+
+def collect(terms):
+    """The sum of matrix ``terms``, like terms merged, common factors out.
+
+    ``x.T*A + x.T*A.T`` becomes ``x.T*(A + A.T)``; ``I⊗A + I⊗B`` becomes
+    ``I⊗(A + B)``.  None if the terms cancel.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.textbook import collect
+    >>> x, A = MatrixSymbol('x', 3, 1), MatrixSymbol('A', 3, 3)
+    >>> collect([x.T*A, x.T*A.T])
+    x.T*(A + A.T)
+    """
+    merged = {}
+    for t in terms:
+        # SymPy's KroneckerProduct.doit fails on a factor with a coefficient
+        t = t.replace(lambda e: isinstance(e, KroneckerProduct),
+                      lambda e: kronecker_product(*e.args))
+        c, core = _split_matrix_coeff(t)
+        if c != 0:
+            merged[core] = merged.get(core, S.Zero) + c
+    items = [(c, core) for core, c in merged.items() if c != 0]
+    if not items:
+        return None
+    if len(items) == 1:
+        c, core = items[0]
+        return core if c == 1 else MatMul(c, core, evaluate=True)
+    return _factor_out(items) or MatAdd(
+        *[core if c == 1 else MatMul(c, core, evaluate=True) for c, core in items],
+        evaluate=True)
+
+
+def _factor_out(items):
+    """Pull a factor common to every term out to the left or the right."""
+    split = []
+    for c, core in items:
+        if isinstance(core, MatMul):
+            c2, fs = _factors(core)
+            split.append((c * c2, fs))
+        else:
+            split.append((c, [core]))
+    for side in (0, -1):
+        first = split[0][1][side]
+        if all(len(fs) > 1 and fs[side] == first for _, fs in split):
+            rest = [MatMul(c, *(fs[1:] if side == 0 else fs[:-1]), evaluate=True)
+                    for c, fs in split]
+            inner = collect(rest)
+            if inner is None:       # the terms cancel: no factor to take out
+                return None
+            return MatMul(first, inner, evaluate=True) if side == 0 else \
+                MatMul(inner, first, evaluate=True)
+    if all(isinstance(core, KroneckerProduct) and len(core.args) == 2
+           for _, core in items):
+        for side in (0, 1):
+            first = items[0][1].args[side]
+            if all(core.args[side] == first for _, core in items):
+                rest = collect([MatMul(c, core.args[1 - side], evaluate=True)
+                                for c, core in items])
+                if rest is None:
+                    return None
+                return KroneckerProduct(first, rest) if side == 0 else \
+                    KroneckerProduct(rest, first)
+    return None
+
+
+__all__ = ["textbook_form", "TRANSFORMS", "Transform", "cost", "collect"]
