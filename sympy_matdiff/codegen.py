@@ -33,15 +33,18 @@ import keyword
 import linecache
 from itertools import count
 
-from sympy import MatrixSymbol, Symbol, default_sort_key
+from sympy import Add, Basic, MatrixSymbol, S, Symbol, default_sort_key, log
 
 from .differentials import _check_variable, prepare, variables_of
+from .entrywise import Algebra, NoMatrixForm
+from .functions import log_sigmoid, sigmoid
 from .identification import derivative as _derivative
 from .identification import hessian as _hessian
 from .identification import is_scalar_like
 from .layouts import check_layout
 from .errors import CodegenError
 from .numpycode import NumPyEmitter, identifier
+from .textbook import _roots_first, cost
 
 BACKENDS = ("numpy",)
 _compiled = count()
@@ -155,8 +158,9 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
                 sorted(map(str, unbound))) + " cannot be read from the shape "
             "of any argument; give them numeric values.")
     em = NumPyEmitter(names)
-    em.count(*outputs)
-    codes = [em.emit(e) for e in outputs]
+    stable = [stable_form(e) for e in outputs]
+    em.count(*stable)
+    codes = [em.emit(e) for e in stable]
     codes = [f"{c}[0, 0]" if getattr(e, "is_Matrix", False) and e.shape == (1, 1)
              else c for c, e in zip(codes, outputs)]
     funcs = sorted(em.functions)
@@ -245,6 +249,46 @@ def _read_inputs(inputs, dims, names):
         lines.append(f"    raise ValueError('{v}: expected shape ({r}, {c}) = %s, "
                      f"got %s' % ({shape}, {v}.shape))")
     return lines, bound
+
+
+def _stabilise(s):
+    """Scalar identities that avoid cancellation: 1 - σ(a) = σ(-a),
+    log σ(a) = log_sigmoid(a)."""
+    def one_minus(e):
+        if isinstance(e, Add) and S.One in e.args:
+            for t in e.args:
+                if isinstance(-t, sigmoid):
+                    rest = [a for a in e.args if a is not t and a is not S.One]
+                    return Add(sigmoid(-(-t).args[0]), *rest)
+        return e
+    s = s.replace(lambda e: isinstance(e, Add), one_minus)
+    return s.replace(lambda e: isinstance(e, log) and isinstance(e.args[0], sigmoid),
+                     lambda e: log_sigmoid(e.args[0].args[0]))
+
+
+def stable_form(e):
+    """``e`` with the forms of :func:`_stabilise`, for floating point: the
+    logistic Hessian's weight σ(u)(1 - σ(u)) is computed as σ(u)σ(-u), right
+    to the last digit at u = 40 where 1 - σ(u) is 0.
+
+    >>> from sympy import MatrixSymbol, OneMatrix, HadamardProduct
+    >>> from sympy_matdiff.functions import sigmoid
+    >>> from sympy_matdiff.codegen import stable_form
+    >>> z = MatrixSymbol('z', 3, 1)
+    >>> stable_form(HadamardProduct(sigmoid(z), OneMatrix(3, 1) - sigmoid(z)))
+    HadamardProduct(sigmoid(-z), sigmoid(z))
+    """
+    def rewrite(node):
+        alg = Algebra()
+        try:
+            s = alg.to_scalar(node)
+            new = _stabilise(s)
+            return node if new == s else alg.to_matrix(new, node.shape, cost)
+        except NoMatrixForm:
+            return node
+    e = _roots_first(e, rewrite) if isinstance(e, Basic) else e
+    return _stabilise(e) if isinstance(e, Basic) and not getattr(
+        e, "is_Matrix", False) else e
 
 
 def codegen_function(expr, wrt, backend="numpy", layout="numerator",

@@ -22,28 +22,68 @@ from dataclasses import dataclass, field
 
 from sympy import (Add, Basic, Dummy, HadamardProduct, Inverse, Lambda, MatAdd, MatMul,
                    MatrixSymbol, Mul, Pow, S, Symbol, Trace, Transpose, ZeroMatrix,
-                   count_ops, latex, preorder_traversal, transpose)
+                   count_ops, preorder_traversal, transpose)
 from sympy.core.parameters import evaluate
 from sympy.core.numbers import Integer
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.pretty.stringpict import prettyForm
 
 from . import facts
 from .canonical import (_terms, assemble, canonical_steps, fold_transposes,
                         has_differential, trace_form)
 from .differentials import (DIFFERENTIALS, Context, Differential,
-                            ScalarDifferential, _check_variable, prepare,
+                            ScalarDifferential, _check_variable, d, prepare,
                             zero_like)
 from .errors import MatrixCalculusError, guard_depth
 from .examples import SEED_EXAMPLES
-from .expressions import DerivativeOf, ScalarFunction, readable_lambda
+from .expressions import ScalarFunction, readable_lambda
 from .facts import IDENTITIES_1
 from .identification import (derivative, is_scalar_like, numerator_derivative,
                              vec_jacobian)
 from .layouts import check_layout
+from .printing import latex
 from .rules import rule_for
 from .vec import Unvec, Vec
+
+
+class DerivativeOf(MatrixExpr):
+    """``d f/d Y``: the numerator-layout derivative of a scalar ``f`` by ``Y``,
+    unevaluated; ``doit()`` computes it.
+
+    A derivation writes ``d f = (df/dy) dy`` (eq. (2)) before it uses a
+    known result for ``df/dy``, as the seed's E.g. 2 does.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.derivations import DerivativeOf
+    >>> y = MatrixSymbol('y', 3, 1)
+    >>> D = DerivativeOf(y.T*y, y)
+    >>> D, D.shape, D.doit()
+    (d(y.T*y)/dy, (1, 3), 2*y.T)
+    """
+
+    def __new__(cls, f, wrt):
+        return Basic.__new__(cls, f, wrt)
+
+    @property
+    def shape(self):
+        p, q = self.args[1].shape
+        return (q, p)
+
+    def doit(self, **hints):
+        return derivative(self.args[0], self.args[1])
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.args[0])})/d{printer._print(self.args[1])}"
+
+    def _latex(self, printer):
+        return r"\frac{\mathrm{d}(%s)}{\mathrm{d}%s}" % (
+            printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _pretty(self, printer):
+        return prettyForm(self._sympystr(printer))
 
 
 @dataclass(frozen=True)
@@ -203,7 +243,9 @@ def identification_steps(expr, X, D):
             dX_, G = read_off(m)
             done.append((c, Trace(G * dX_)))
     if len(terms) > 1:
-        G = numerator_derivative(expr, X, D)
+        record = []     # the derivative as read off, before its textbook form
+        G = numerator_derivative(expr, X, D, record)
+        G = record[0][1] if record else G
         steps.append(Step(G * dX if vector else Trace(G * dX), (facts.COLLECT,)))
     return steps, IDENTITIES_1["2" if vector else "3"]
 
@@ -432,6 +474,16 @@ class Derivation:
     lets: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)   # abbreviations of long parts
     holds: str = ""     # where the result holds, if not wherever expr is defined
+    # the derivative as first read off, then each textbook transform (Steps)
+    read_off: object = None
+    simplified: list = field(default_factory=list)
+
+    def _results(self):
+        """``[(expression, citation or None)]``: the derivative as read off,
+        each simplification, and the result."""
+        if not self.simplified:
+            return [(self.result, None)]
+        return [(self.read_off, None)] + [(s.expr, s) for s in self.simplified]
 
     def _show(self, e, printer=str):
         names = {**self.lets, **self.names}
@@ -463,6 +515,8 @@ class Derivation:
     def __str__(self):
         return self.text()
 
+    __repr__ = __str__      # the readable text at a REPL, not a dataclass dump
+
     def text(self, printer=str):
         """The derivation as text, expressions written by ``printer``
         (``str``; the command line passes its own notation)."""
@@ -483,9 +537,16 @@ class Derivation:
                                 if n == 0 and self.lets else "")
             lines.append(f"{lead}{self._show(s.expr, printer)}    [{why}]")
         name = self._name(printer)
-        lines.append(f"from {self.final.citation}: {name} = " if len(name) <= WIDTH // 2
+        short = len(name) <= WIDTH // 2
+        lines.append(f"from {self.final.citation}: {name} = " if short
                      else f"from {self.final.citation}: {name}\n    = ")
-        lines[-1] += self._show(self.result, printer)
+        indent = len(lines[-1].split("\n")[-1]) - 2
+        for n, (e, s) in enumerate(self._results()):
+            if n == 0:
+                lines[-1] += self._show(e, printer)
+            else:
+                lines.append(" " * indent + "= " + self._show(e, printer)
+                             + f"    [{s.citation}]")
         lines += [f"where {w}" for w in self._where(printer)]
         lines += [f"(this {self.holds})"] if self.holds else []
         return "\n".join(lines)
@@ -499,11 +560,21 @@ class Derivation:
             if n == 0 and self.lets:
                 why += r"\text{, and let }" + self._let_text(latex)
             rows.append(f"{lhs} & = {self._show(s.expr, latex)} & & {why}")
-        return ("\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}\n"
-                + r"finally %s, we get $%s = %s$." % (
-                    _latex_why(self.final), self._name(latex),
-                    self._show(self.result, latex))
-                + "".join(f"\nwhere ${w}$" for w in self._where(latex)))
+        out = ("\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}\n"
+               + r"finally %s, we get" % _latex_why(self.final))
+        results = self._result_rows()
+        if len(results) == 1:
+            out += " $%s = %s$." % (self._name(latex), self._show(self.result, latex))
+        else:
+            out += "\n\\begin{align*}\n" + "\\\\\n".join(results) + "\n\\end{align*}\n"
+        out += "".join(f"\nwhere ${w}$" for w in self._where(latex))
+        return out + (f"\n(this {self.holds})" if self.holds else "")
+
+    def _result_rows(self):
+        return [r"%s & = %s & & %s" % (
+            self._name(latex) if n == 0 else "", self._show(e, latex),
+            ", ".join(_latex_why(w) for w in s.why) if s else "")
+            for n, (e, s) in enumerate(self._results())]
 
     def markdown(self):
         """A table: left side, each line, its justification; then the result."""
@@ -514,14 +585,26 @@ class Derivation:
                                 if n == 0 and self.lets else "")
             out.append(f"| {lhs} | $= {self._show(s.expr, latex)}$ | {why} |")
         out += ["", f"From {self.final.citation}: "
-                f"${self._name(latex)} = {self._show(self.result, latex)}$"]
+                f"${self._name(latex)} = {self._show(self._results()[0][0], latex)}$"]
+        out += [f"${'=' if n else ''} {self._show(e, latex)}$ ({s.citation})"
+                for n, (e, s) in enumerate(self._results()) if s]
         out += [f"where ${w}$" for w in self._where(latex)]
         out += [f"(this {self.holds})"] if self.holds else []
         return "\n".join(out) + "\n"
 
     def _repr_latex_(self):
-        rows = self.latex().split("\\end{align*}")[0].replace("\\begin{align*}", "")
-        return ("$\\displaystyle \\begin{aligned}" + rows + "\\end{aligned}$")
+        # one aligned block: the steps, the identity the result is read from
+        # and its simplifications, and the abbreviations
+        rows = [r"%s & = %s & & %s" % (
+            self._lhs(s, latex) if n == 0 or s.lhs is not None else "",
+            self._show(s.expr, latex), ", ".join(_latex_why(w) for w in s.why))
+            for n, s in enumerate(self.steps)]
+        rows.append(r"& & & \text{finally }%s:" % _latex_why(self.final))
+        rows += self._result_rows()
+        rows += [r"& & & \text{where }%s" % w for w in self._where(latex)]
+        rows += [r"& & & \text{(this %s)}" % self.holds] if self.holds else []
+        return "$\\displaystyle \\begin{aligned}" + "\\\\\n".join(rows) + \
+            "\\end{aligned}$"
 
 
 def _latex_why(w):
@@ -563,11 +646,25 @@ def derivation(expr, wrt, layout="numerator"):
     from .domains import repair     # sums over r of symbolic powers X**k
     more, final = identification_steps(expr, X, repair(D))
     steps, result = steps + more, derivative(expr, X, layout)
+    read_off, simplified = _simplification_steps(expr, X, layout)
     lets = _names_for_arguments(expr)
-    names = _abbreviations([result] + [s.expr for s in steps], lets)
+    names = _abbreviations([result] + [s.expr for s in steps] +
+                           [s.expr for s in simplified], lets)
     from .domains import note, valid_where
     return Derivation(expr, X, layout, steps, result, final, lets, names,
-                      note(valid_where(expr, result)))
+                      note(valid_where(expr, result)), read_off, simplified)
+
+
+def _simplification_steps(expr, X, layout):
+    """The derivative as read off and the textbook transforms that follow
+    (:mod:`sympy_matdiff.textbook`), as Steps; in numerator layout only."""
+    if layout != "numerator":
+        return None, []
+    record = []
+    numerator_derivative(expr, X, d(expr, X), record)
+    if len(record) < 2:
+        return None, []
+    return record[0][1], [Step(e, (t.fact,)) for t, e in record[1:]]
 
 
 @dataclass

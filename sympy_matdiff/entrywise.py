@@ -23,8 +23,8 @@ The facts used, each an identity of entrywise operations:
 >>> alg = Algebra()
 >>> scalar = alg.to_scalar(H(y, one - s) - H(one - y, s))
 >>> scalar.expand()
--sigmoid(X*w_) + y_
->>> alg.to_matrix(scalar.expand(), (5, 1))
+_y - sigmoid(_Z1)
+>>> alg.to_matrix(scalar.expand(), (5, 1), cost=lambda e: len(str(e)))
 -sigmoid(X*w) + y
 """
 from sympy import (Add, Dummy, Function, HadamardPower, HadamardProduct,
@@ -117,17 +117,15 @@ class Algebra:
 
     # --- scalar to matrix ---------------------------------------------------
 
-    def to_matrix(self, s, shape, cost=None):
+    def to_matrix(self, s, shape, cost):
         """The cheapest entrywise matrix expression of the scalar ``s``.
 
         Every product becomes a Hadamard product of its factors, every
         function of a leaf an element-wise function, and each part is written
         as it stands or as the transpose of its flipped form (``f(Zᵀ) =
-        f(Z)ᵀ``), whichever ``cost`` prefers.
+        f(Z)ᵀ``), whichever ``cost`` (a function of an expression) prefers.
         """
-        from .textbook import cost as default_cost
-        self._cost = cost or default_cost
-        self._cache = {}
+        self._cost, self._cache = cost, {}
         return self._best(s, tuple(shape), False)
 
     def _best(self, s, shape, flip):

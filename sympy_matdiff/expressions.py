@@ -212,44 +212,6 @@ class FunctionGradient(MatrixExpr):
         return prettyForm(self._sympystr(printer))
 
 
-class DerivativeOf(MatrixExpr):
-    """``d f/d Y``: the numerator-layout derivative of a scalar ``f`` by ``Y``,
-    unevaluated; ``doit()`` computes it.
-
-    A derivation writes ``d f = (df/dy) dy`` (eq. (2)) before it uses a
-    known result for ``df/dy``, as the seed's E.g. 2 does.
-
-    >>> from sympy import MatrixSymbol
-    >>> from sympy_matdiff.expressions import DerivativeOf
-    >>> y = MatrixSymbol('y', 3, 1)
-    >>> D = DerivativeOf(y.T*y, y)
-    >>> D, D.shape, D.doit()
-    (d(y.T*y)/dy, (1, 3), 2*y.T)
-    """
-
-    def __new__(cls, f, wrt):
-        return Basic.__new__(cls, f, wrt)
-
-    @property
-    def shape(self):
-        p, q = self.args[1].shape
-        return (q, p)
-
-    def doit(self, **hints):
-        from .identification import derivative
-        return derivative(self.args[0], self.args[1])
-
-    def _sympystr(self, printer):
-        return f"d({printer._print(self.args[0])})/d{printer._print(self.args[1])}"
-
-    def _latex(self, printer):
-        return r"\frac{\mathrm{d}(%s)}{\mathrm{d}%s}" % (
-            printer._print(self.args[0]), printer._print(self.args[1]))
-
-    def _pretty(self, printer):
-        return prettyForm(self._sympystr(printer))
-
-
 _ARG = Dummy("d")
 
 
@@ -351,13 +313,21 @@ class Elementwise(ElementwiseApplyFunction):
 
     def _latex(self, printer, exp=None):
         g = self._plain_function()
-        if g is None:
+        if g is None and isinstance(self.function, Lambda) and \
+                len(self.function.variables) == 1:
+            v, body = readable_lambda(self.function)
+            s = r"\left(%s \mapsto %s\right)_{\circ}\left(%s\right)" % (
+                printer._print(v), printer._print(body), printer._print(self.expr))
+        elif g is None:
             s = printer._print_ElementwiseApplyFunction(self)
         elif issubclass(g, PrimeFunction):
             s = printer._print(g(self.expr))
         else:
-            s = r"%s\left(%s\right)" % (_latex_name(g.__name__),
-                                        printer._print(self.expr))
+            # \log, \exp upright, as SymPy prints its own functions
+            name = getattr(g, "latex_name", None) or (
+                printer._hprint_Function(g.__name__) if hasattr(
+                    printer, "_hprint_Function") else _latex_name(g.__name__))
+            s = r"%s\left(%s\right)" % (name, printer._print(self.expr))
         return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
 
     def _pretty(self, printer):
@@ -367,7 +337,7 @@ class Elementwise(ElementwiseApplyFunction):
         if issubclass(g, PrimeFunction):
             name = pretty_symbol(g.base_name) + g._marks(g, "′")
         else:
-            name = pretty_symbol(g.__name__)
+            name = getattr(g, "pretty_name", None) or pretty_symbol(g.__name__)
         return prettyForm(*prettyForm(*printer._print(self.expr).parens()).left(name))
 
 

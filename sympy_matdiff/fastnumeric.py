@@ -33,6 +33,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .differentials import Differential, ScalarDifferential
+from .functions import logsumexp, softmax
 from .expressions import Adjugate
 from .vec import CommutationMatrix, Unvec, Vec
 
@@ -120,6 +121,11 @@ _SCALAR_FUNCTIONS = {
     "exp": CTX.exp, "log": CTX.log, "sin": CTX.sin, "cos": CTX.cos,
     "tan": CTX.tan, "tanh": CTX.tanh, "sinh": CTX.sinh, "cosh": CTX.cosh,
     "atan": CTX.atan, "asinh": CTX.asinh, "sqrt": CTX.sqrt, "erf": CTX.erf,
+    # the named functions of sympy_matdiff.functions, from their definitions
+    "sigmoid": lambda x: 1 / (1 + CTX.exp(-x)),
+    "softplus": lambda x: CTX.log(1 + CTX.exp(x)),
+    "log_sigmoid": lambda x: -CTX.log(1 + CTX.exp(-x)),
+    "relu": lambda x: max(CTX.mpf(0), x),
 }
 
 
@@ -166,6 +172,10 @@ class Evaluator:
     # --- matrix nodes ------------------------------------------------------
 
     def _matrix(self, e):
+        if isinstance(e, softmax):      # exp(z) / (1^T exp(z))
+            z = self(e.arg)
+            ez = _filled(z.rows, 1, lambda i, j: CTX.exp(z[i, 0]))
+            return ez / CTX.fsum(ez[i, 0] for i in range(z.rows))
         if isinstance(e, MatrixBase):
             return _filled(e.rows, e.cols, lambda i, j: self(e[i, j]))
         if isinstance(e, Identity):
@@ -234,6 +244,9 @@ class Evaluator:
     # --- scalar nodes ------------------------------------------------------
 
     def _scalar_node(self, e):
+        if isinstance(e, logsumexp):    # log(1^T exp(z))
+            z = self(e.arg)
+            return CTX.log(CTX.fsum(CTX.exp(z[i, 0]) for i in range(z.rows)))
         if isinstance(e, Trace):
             M = self(e.arg)
             return CTX.fsum(M[i, i] for i in range(M.rows))

@@ -6,16 +6,16 @@ expression of a vector) that prints as a textbook writes it, rewrites to
 ``lambdify`` and :func:`~sympy_matdiff.codegen`) and states its derivative
 in terms of itself, so that results read ``sigmoid(X*w) - y``:
 
-============================  ===========================  =============================
-function                      definition                   derivative
-============================  ===========================  =============================
-``sigmoid(u)``  σ             1/(1 + exp(-u))              σ(u)(1 - σ(u))
-``softplus(u)``               log(1 + exp(u))              σ(u)
-``log_sigmoid(u)``            log σ(u) = -softplus(-u)     1 - σ(u)
-``relu(u)``                   max(0, u)                    Heaviside(u), almost everywhere
-``logsumexp(z)``  z n x 1     log(1ᵀ exp(z))               d lse = softmax(z)ᵀ dz
-``softmax(z)``  z n x 1       exp(z)/(1ᵀ exp(z))           d s = (diag(s) - s sᵀ) dz
-============================  ===========================  =============================
+=====================  ========================  ===============================
+function               definition                derivative
+=====================  ========================  ===============================
+``sigmoid(u)``, σ      1/(1 + exp(-u))           σ(u)(1 - σ(u))
+``softplus(u)``        log(1 + exp(u))           σ(u)
+``log_sigmoid(u)``     log σ(u) = -softplus(-u)  1 - σ(u)
+``relu(u)``            max(0, u)                 Heaviside(u), almost everywhere
+``logsumexp(z)``       log(1ᵀ exp(z)), z n x 1   d lse = softmax(z)ᵀ dz
+``softmax(z)``         exp(z)/(1ᵀ exp(z))        d s = (diag(s) - s sᵀ) dz
+=====================  ========================  ===============================
 
 A scalar function applied to a matrix applies entry by entry:
 ``sigmoid(X*w)`` is SymPy's ``(X*w).applyfunc(sigmoid)``.  SymPy's own
@@ -35,18 +35,22 @@ softmax(z).T
 """
 from sympy import (Add, Basic, Expr, Function, Heaviside, Lambda, MatrixBase,
                    Max, Mul, OneMatrix, Pow, S, Trace, exp, log, sympify)
-from sympy.matrices.expressions import MatMul, MatrixExpr
+from sympy.matrices.expressions import Inverse, MatMul, MatPow, MatrixExpr
 from sympy.printing.pretty.stringpict import prettyForm
 
-from .expressions import Elementwise, _latex_name
+from .expressions import Elementwise
 
 
 class NamedFunction(Function):
     """A named real function of one scalar; on a matrix, entry by entry."""
 
     #: the LaTeX name, and the NumPy code ``numpy_body.format(np=..., u=...)``
-    latex_name = None
+    latex_name = pretty_name = None
     numpy_body = None
+
+    def _pretty(self, printer):
+        return printer._print_Function(self, func_name=self.pretty_name or
+                                       type(self).__name__)
 
     def __new__(cls, arg, **options):
         arg = sympify(arg)
@@ -86,7 +90,7 @@ class sigmoid(NamedFunction):
     (1/2, '\\\\sigma\\\\left(u\\\\right)')
     """
 
-    latex_name = r"\sigma"
+    latex_name, pretty_name = r"\sigma", "σ"
     numpy_body = "{np}.exp(-{np}.logaddexp(0, -({u})))"
 
     @classmethod
@@ -284,11 +288,15 @@ class logsumexp(Expr):
         arg = prettyForm(*printer._print(self.arg).parens())
         return prettyForm(*arg.left("logsumexp"))
 
-    def _numpycode(self, printer):
-        np = printer._module_format(printer._module)
-        z = printer._print(self.arg)
+    @staticmethod
+    def numpy_of(np, z):
+        """NumPy code of logsumexp(z), ``np`` the module's name."""
         return (f"(lambda _z: {np}.max(_z) + {np}.log({np}.sum({np}.exp("
                 f"_z - {np}.max(_z)))))({np}.asarray({z}))")
+
+    def _numpycode(self, printer):
+        return self.numpy_of(printer._module_format(printer._module),
+                             printer._print(self.arg))
 
     _scipycode = _cupycode = _numpycode
 
@@ -346,11 +354,15 @@ class softmax(MatrixExpr):
         arg = prettyForm(*printer._print(self.arg).parens())
         return prettyForm(*arg.left("softmax"))
 
-    def _numpycode(self, printer):
-        np = printer._module_format(printer._module)
-        z = printer._print(self.arg)
+    @staticmethod
+    def numpy_of(np, z):
+        """NumPy code of softmax(z), ``np`` the module's name."""
         return (f"(lambda _e: _e / {np}.sum(_e))((lambda _z: {np}.exp("
                 f"_z - {np}.max(_z)))({np}.asarray({z})))")
+
+    def _numpycode(self, printer):
+        return self.numpy_of(printer._module_format(printer._module),
+                             printer._print(self.arg))
 
     _scipycode = _cupycode = _numpycode
 
@@ -399,10 +411,18 @@ def _recognise_node(e):
                     if isinstance(g, sigmoid) and g.args[0] == -f.args[0]:
                         rest = [a for k, a in enumerate(args) if k not in (i, j)]
                         return Mul(sigmoid(f.args[0]), *rest)
-    # exp(z)/(1ᵀ exp(z)) = softmax(z)
+    # exp(z)/(1ᵀ exp(z)) = softmax(z), the sum as a scalar or a 1x1 inverse
     if isinstance(e, MatMul):
         scalars = [a for a in e.args if not a.is_Matrix]
         mats = [a for a in e.args if a.is_Matrix]
+        inverses = [a for a in mats if a.shape == (1, 1) and (
+            isinstance(a, Inverse) or isinstance(a, MatPow) and a.exp == -1)]
+        if len(mats) == 2 and len(inverses) == 1:
+            other, = [a for a in mats if a is not inverses[0]]
+            if isinstance(other, Elementwise) and other._plain_function() is exp \
+                    and _ones_sum_of_exp(inverses[0].args[0]) == other.expr:
+                return MatMul(*scalars, softmax(other.expr)) if scalars else \
+                    softmax(other.expr)
         if len(mats) == 1 and isinstance(mats[0], Elementwise) and \
                 mats[0].shape[1] == 1 and mats[0]._plain_function() is exp:
             z = mats[0].expr

@@ -28,19 +28,18 @@ S**(-1)
 """
 from sympy import (Add, Dummy, FunctionMatrix, HadamardProduct, Identity,
                    ImmutableMatrix, KroneckerDelta, KroneckerProduct, Lambda,
-                   MatAdd, MatMul, Mul, OneMatrix, Pow, S, Symbol, Trace,
+                   MatMul, Mul, OneMatrix, Pow, S, Symbol, Trace,
                    Transpose, ZeroMatrix, transpose)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import domains
-from .canonical import (_split_matrix_coeff, expand_terms, fold_transposes,
-                        has_differential, trace_form)
+from .canonical import (expand_terms, fold_transposes, has_differential,
+                        trace_form)
 from .differentials import (Differential, ScalarDifferential, _check_variable,
                             d, prepare, zero_like)
 from .errors import IdentificationError, guard_depth
 from .layouts import check_layout, from_numerator
-from .rules import kronecker_product
 from .textbook import collect, textbook_form
 from .vec import CommutationMatrix, Unvec, Vec, diag_of_vec
 
@@ -200,9 +199,13 @@ def _kronecker_jacobian(m, D):
     raise IdentificationError(f"vec identification: {m} is not linear in {D}.")
 
 
-def _tidy(e):
-    return textbook_form(fold_transposes(e)) if getattr(e, "is_Matrix", False) \
-        else textbook_form(e)
+def _tidy(e, record=None):
+    """``e`` in textbook form; ``record`` receives ``(None, e)`` first, then
+    the transforms' steps."""
+    e = fold_transposes(e) if getattr(e, "is_Matrix", False) else e
+    if record is not None:
+        record.append((None, e))
+    return textbook_form(e, record)
 
 
 # --- derivatives -------------------------------------------------------------
@@ -215,7 +218,7 @@ def _terms(D):
         yield c, m
 
 
-def numerator_derivative(expr, X, D):
+def numerator_derivative(expr, X, D, record=None):
     """The derivative in numerator layout, from the differential D = d(expr)."""
     if D == 0 or getattr(D, "is_ZeroMatrix", False):
         return _zero(expr, X)     # X does not occur
@@ -234,8 +237,8 @@ def numerator_derivative(expr, X, D):
             return _zero(expr, X)
         if getattr(Gs[0], "is_Matrix", False):
             return _tidy(collect([g.doit(deep=False) for g in Gs])
-                         or _zero(expr, X))
-        return Add(*Gs)
+                         or _zero(expr, X), record)
+        return _tidy(Add(*Gs), record)
     dX = Differential(X)
     if D == 0 or getattr(D, "is_ZeroMatrix", False):
         return _zero(expr, X)
@@ -249,9 +252,9 @@ def numerator_derivative(expr, X, D):
                 J = vec_jacobian(m, dX)
                 G = transpose(Unvec(transpose(J), *X.shape))
             Gs.append(G if c == 1 else MatMul(c, G, evaluate=True))
-        return _tidy(collect(Gs) or _zero(expr, X))    # terms may cancel
+        return _tidy(collect(Gs) or _zero(expr, X), record)    # terms may cancel
     Js = [_scale(c, vec_jacobian(m, dX)) for c, m in _terms(D)]
-    return _tidy(collect(Js) or _zero(expr, X))
+    return _tidy(collect(Js) or _zero(expr, X), record)
 
 
 def _zero(expr, X):

@@ -54,6 +54,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.numpy import NumPyPrinter
 
 from .errors import CodegenError
+from .functions import VECTOR_FUNCTIONS
 from .expressions import (_ARG, Adjugate, Elementwise, FunctionGradient,
                           PrimeFunction, ScalarFunction)
 from .vec import CommutationMatrix, Unvec, Vec
@@ -240,6 +241,8 @@ class NumPyEmitter:
             node = Unvec(self.push(e.args[0]), *e.args[1:])
         elif isinstance(e, FunctionGradient):
             node = FunctionGradient(self.scalar(e.function))
+        elif isinstance(e, VECTOR_FUNCTIONS):
+            node = type(e)(self.push(e.arg))
         else:
             raise CodegenError(
                 f"code generation: no NumPy translation for "
@@ -255,7 +258,7 @@ class NumPyEmitter:
             out = type(e)(self.key(e.arg)[0])
         elif isinstance(e, MatrixElement):
             out = e.func(self.push(e.parent), *e.args[1:])
-        elif isinstance(e, ScalarFunction):
+        elif isinstance(e, (ScalarFunction,) + VECTOR_FUNCTIONS):
             out = type(e)(self.push(e.arg))
         elif _is_matrix(e):
             raise CodegenError(f"code generation: matrix {e} where a scalar "
@@ -417,6 +420,8 @@ class NumPyEmitter:
 
         if isinstance(k, Transpose):
             return f"{self.emit(k.arg)}.T"
+        if isinstance(k, VECTOR_FUNCTIONS):     # softmax: its stable kernel
+            return k.numpy_of(np, self.emit(k.arg))
         if isinstance(k, MatrixBase):
             rows = ", ".join("[" + ", ".join(self.emit(v) for v in k.row(i)) + "]"
                              for i in range(k.rows))
@@ -661,6 +666,8 @@ class NumPyEmitter:
 
     def _render_scalar(self, k):
         np = self.np
+        if isinstance(k, VECTOR_FUNCTIONS):     # logsumexp: its stable kernel
+            return k.numpy_of(np, self.emit(k.arg))
         if isinstance(k, Trace):
             return self._trace(k.arg)
         if isinstance(k, Determinant):

@@ -531,8 +531,8 @@ def log_sum_exp(expr, ctx):
       "exp(z) and eq. (1) for 1/(1^T exp(z)).", on=[softmax])
 def softmax_rule(expr, ctx):
     s = expr
-    return product(MatAdd(DiagMatrix(s), product(S.NegativeOne, s, Transpose(s))),
-                   ctx.d(expr.arg))
+    return product(MatAdd(DiagMatrix(s), product(S.NegativeOne, s, Transpose(s)),
+                          evaluate=True), ctx.d(expr.arg))
 
 
 @rule("", "piecewise function",

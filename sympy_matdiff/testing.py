@@ -41,9 +41,12 @@ from .rules import kronecker_product
 _u = Symbol("u")
 SIGMOID = Lambda(_u, 1 / (1 + exp(-_u)))
 ELEMENTWISE = {"exp": Lambda(_u, exp(_u)), "sin": Lambda(_u, sin(_u)),
-               "tanh": Lambda(_u, tanh(_u)), "sigmoid": SIGMOID}
+               "tanh": Lambda(_u, tanh(_u)), "sigmoid": SIGMOID,
+               # written out: prepare() recognises it as softplus
+               "softplus": Lambda(_u, log(1 + exp(_u)))}
 _ELEMENTWISE_NP = {"exp": np.exp, "sin": np.sin, "tanh": np.tanh,
-                   "sigmoid": lambda a: 1 / (1 + np.exp(-a))}
+                   "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+                   "softplus": lambda a: np.logaddexp(0, a)}
 
 # Scalar functions of a scalar s: (name, builder, numpy value, domain note)
 SCALAR_FUNCTIONS = {

@@ -19,7 +19,7 @@ on its result.
 >>> steps = []
 >>> _ = textbook_form(-(H(y, one - s) - H(one - y, s)).T*X, steps)
 >>> [t.name for t, _ in steps]
-['expand Hadamard products', 'transpose of a sum']
+['entrywise algebra', 'expand Hadamard products']
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -155,7 +155,7 @@ def _entrywise_roots(e, scalar_forms):
         alg = Algebra(leaf=lambda M: fold_transposes(M))
         try:
             s = recognise(alg.to_scalar(node))
-            options = [alg.to_matrix(f, node.shape) for f in scalar_forms(s)]
+            options = [alg.to_matrix(f, node.shape, cost) for f in scalar_forms(s)]
         except NoMatrixForm:
             return node
         best = min(options, key=cost)
