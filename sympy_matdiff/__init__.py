@@ -16,6 +16,8 @@ from .errors import (CodegenError, IdentificationError, MatrixCalculusError,
                      NoRuleError, NotASymbolError, NotSquareError,
                      ScalarDerivativeError)
 from .expressions import Adjugate, adj, prime, scalar_function  # noqa: F401
+from .functions import (log_sigmoid, logsumexp, relu, sigmoid, softmax,
+                        softplus)
 from .identification import derivative, hessian  # noqa: F401 (not in __all__)
 from .derivations import Derivation, derivation
 from .layouts import LayoutError, to_layout
@@ -39,4 +41,5 @@ __all__ = [
     "MatrixCalculusError", "NoRuleError", "NotASymbolError", "NotSquareError",
     "ScalarDerivativeError", "IdentificationError", "LayoutError", "to_layout",
     "CodegenError",
+    "sigmoid", "softplus", "log_sigmoid", "relu", "softmax", "logsumexp",
 ]

@@ -320,6 +320,33 @@ def collect_terms(e):
     return bottom_up(e, merge)
 
 
+COMMON_FACTOR = Fact("AB + AC = A(B + C)", r"\mathbf{A}\mathbf{B}+\mathbf{A}"
+                     r"\mathbf{C}=\mathbf{A}(\mathbf{B}+\mathbf{C})")
+
+
+@transform("common factor of some terms", COMMON_FACTOR, lookahead=True)
+def common_factor(e):
+    """Terms of a sum that share their first (or last) factor, collected:
+    ``2λw^T + a^T X + b^T X`` as ``2λw^T + (a + b)^T X``; the rest stays."""
+    def group(node):
+        if not isinstance(node, MatAdd) or len(node.args) < 3:
+            return node
+        for side in (0, -1):
+            by = {}
+            for t in node.args:
+                _, fs = _factors(t)
+                if len(fs) > 1:
+                    by.setdefault(fs[side], []).append(t)
+            for f, ts in by.items():
+                if 1 < len(ts) < len(node.args):
+                    together = collect(ts)
+                    rest = [t for t in node.args if t not in ts]
+                    return MatAdd(*rest, *([together] if together is not None
+                                           else []), evaluate=True)
+        return node
+    return bottom_up(e, group)
+
+
 # --- the driver --------------------------------------------------------------
 
 def _worth_trying(e):

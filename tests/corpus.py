@@ -31,13 +31,14 @@ True
 from dataclasses import dataclass
 
 from sympy import (Function, HadamardPower, HadamardProduct, Identity,
-                   KroneckerProduct, Lambda, MatrixSymbol, OneMatrix, Rational,
-                   Symbol, Trace, ZeroMatrix, cos, det, exp, log, sin, sqrt,
-                   tanh)
+                   KroneckerProduct, Lambda, MatAdd, MatMul, MatrixSymbol,
+                   OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix,
+                   cos, det, exp, log, sin, sqrt, tanh)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from sympy_matdiff import adj, scalar_function
 from sympy_matdiff.functions import sigmoid as named_sigmoid
+from sympy_matdiff.functions import softmax as named_softmax
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ K_gen = Z.T * F * Z                             # 3x3, invertible
 
 # logistic regression: s = sigmoid(X w)
 s5 = (X5 * w).applyfunc(sigmoid)
+s5n = named_sigmoid(X5 * w)     # what prepare() recognises s5 as
 ones5 = OneMatrix(5, 1)
 logistic = (-y5.T * s5.applyfunc(log)
             - (ones5 - y5).T * (ones5 - s5).applyfunc(log))
@@ -206,6 +208,7 @@ logistic_softplus = OneMatrix(1, 5) * (X5 * w).applyfunc(softplus) - y5.T * X5 *
 zW = W * x
 expz = zW.applyfunc(exp)
 softmax_p = expz * (OneMatrix(1, 4) * expz)**-1
+softmax_pn = named_softmax(zW)
 cross_entropy = log(OneMatrix(1, 4) * expz) - Trace(yk.T * zW)
 softmax_z = z.applyfunc(exp) * (OneMatrix(1, 4) * z.applyfunc(exp))**-1
 
@@ -220,6 +223,7 @@ lsq = sq(residual)
 net2_seed = l(W2 * (W1 * x).applyfunc(sigma))
 net2_bias = l(W2 * (W1 * x + b1).applyfunc(tanh) + b2n)
 h_sig = (W1 * x).applyfunc(sigmoid)
+h_sign = named_sigmoid(W1 * x)
 net2_sq = sq(W2 * h_sig - y2)
 
 # three-layer networks
@@ -495,16 +499,16 @@ ML = [
          2 * KroneckerProduct(Identity(2), X5.T * X5)),
     # logistic and Poisson regression
     case("ml-logreg-wrt-w", "ML: logistic regression", logistic, w,
-         equivalent=(s5 - y5).T * X5),
+         MatMul(Transpose(s5n - y5), X5)),
     hess("ml-logreg-hessian-w", "ML: logistic regression", logistic, w,
-         equivalent=X5.T * DiagMatrix(HadamardProduct(s5, ones5 - s5)) * X5),
+         X5.T * DiagMatrix(HadamardProduct(ones5 - s5n, s5n)) * X5),
     case("ml-logreg-wrt-X", "ML: logistic regression", logistic, X5,
-         equivalent=w * (s5 - y5).T),
+         MatMul(w, Transpose(s5n - y5))),
     case("ml-logreg-softplus-wrt-w", "ML: logistic regression (softplus form)",
-         logistic_softplus, w, equivalent=(s5 - y5).T * X5),
+         logistic_softplus, w, MatMul(Transpose(s5n - y5), X5)),
     case("ml-logreg-l2-wrt-w", "ML: L2-regularised logistic regression",
          logistic + lam * w.T * w, w,
-         equivalent=(s5 - y5).T * X5 + 2 * lam * w.T),
+         Transpose(MatAdd(2 * lam * w, MatMul(X5.T, s5n - y5)))),
     case("ml-poisson-wrt-w", "ML: Poisson regression",
          OneMatrix(1, 5) * (X5 * w).applyfunc(exp) - y5.T * X5 * w, w,
          ((X5 * w).applyfunc(exp) - y5).T * X5),
@@ -513,17 +517,16 @@ ML = [
          X5.T * DiagMatrix((X5 * w).applyfunc(exp)) * X5),
     # softmax cross-entropy
     case("ml-softmax-ce-wrt-W", "ML: softmax cross-entropy", cross_entropy, W,
-         equivalent=x * (softmax_p - yk).T),
+         MatMul(x, Transpose(softmax_pn - yk))),
     case("ml-softmax-ce-wrt-x", "ML: softmax cross-entropy", cross_entropy, x,
-         equivalent=(softmax_p - yk).T * W),
+         MatMul(Transpose(softmax_pn - yk), W)),
     hess("ml-softmax-ce-hessian-x", "ML: softmax cross-entropy", cross_entropy,
-         x, equivalent=W.T * (DiagMatrix(softmax_p) - softmax_p * softmax_p.T) * W),
+         x, W.T * (DiagMatrix(softmax_pn) - softmax_pn * softmax_pn.T) * W),
     case("ml-softmax-jacobian", "ML: softmax",
          softmax_z, z,
-         equivalent=DiagMatrix(softmax_z) - softmax_z * softmax_z.T),
+         DiagMatrix(named_softmax(z)) - named_softmax(z) * named_softmax(z).T),
     case("ml-log-sum-exp", "ML: log-sum-exp",
-         log(OneMatrix(1, 3) * x.applyfunc(exp)), x,
-         equivalent=(x.applyfunc(exp) * (OneMatrix(1, 3) * x.applyfunc(exp))**-1).T),
+         log(OneMatrix(1, 3) * x.applyfunc(exp)), x, named_softmax(x).T),
     # Gaussian negative log-likelihood
     case("ml-gaussian-nll-wrt-mu", "ML: Gaussian negative log-likelihood",
          gauss_nll, mu, -(x - mu).T * (Sigma**-1 + (Sigma**-1).T)),
@@ -562,8 +565,8 @@ ML = [
          net2_sq, W2, 2 * named_sigmoid(W1 * x) * (W2 * named_sigmoid(W1 * x) - y2).T),
     case("ml-net2-squared-wrt-W1", "ML: two-layer network (sigmoid, squared loss)",
          net2_sq, W1,
-         equivalent=2 * x * HadamardProduct(
-             W2.T * (W2 * h_sig - y2), h_sig, OneMatrix(4, 1) - h_sig).T),
+         MatMul(2, x, Transpose(HadamardProduct(
+             W2.T * (W2 * h_sign - y2), OneMatrix(4, 1) - h_sign, h_sign)))),
     case("ml-net2-squared-wrt-x", "ML: two-layer network (sigmoid, squared loss)",
          net2_sq, x),
     hess("ml-net2-squared-hessian-W2",
@@ -698,7 +701,7 @@ SYMBOLIC = [
          -ym.T * (Xmn * wn).applyfunc(sigmoid).applyfunc(log)
          - (OneMatrix(m, 1) - ym).T
          * (OneMatrix(m, 1) - (Xmn * wn).applyfunc(sigmoid)).applyfunc(log),
-         wn, equivalent=((Xmn * wn).applyfunc(sigmoid) - ym).T * Xmn),
+         wn, MatMul(Transpose(named_sigmoid(Xmn * wn) - ym), Xmn)),
     case("sym-tanh-Wx", SYM, (Wmn * xn).applyfunc(tanh), xn),
 ]
 
