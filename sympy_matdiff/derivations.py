@@ -44,7 +44,7 @@ from .facts import IDENTITIES_1
 from .identification import (derivative, is_scalar_like, numerator_derivative,
                              vec_jacobian)
 from .layouts import check_layout
-from .printing import latex
+from .printing import latex, sstr
 from .rules import rule_for
 from .vec import Unvec, Vec
 
@@ -409,7 +409,7 @@ def _abbreviations(exprs, named, width=WIDTH):
     def size(e):
         if e not in sizes:
             try:
-                sizes[e] = len(str(e))
+                sizes[e] = len(sstr(e))
             except Exception:   # a part SymPy cannot print on its own
                 sizes[e] = None
         return sizes[e]
@@ -485,11 +485,11 @@ class Derivation:
             return [(self.result, None)]
         return [(self.read_off, None)] + [(s.expr, s) for s in self.simplified]
 
-    def _show(self, e, printer=str):
+    def _show(self, e, printer=sstr):
         names = {**self.lets, **self.names}
         return printer(e.xreplace(names) if names else e)
 
-    def _where(self, printer=str):
+    def _where(self, printer=sstr):
         """``where v = ...`` for each abbreviation, in terms of the others."""
         out = []
         for k, v in self.names.items():
@@ -497,15 +497,15 @@ class Derivation:
             out.append(f"{printer(v)} = {printer(k.xreplace(others))}")
         return out
 
-    def _lhs(self, step, printer=str):
+    def _lhs(self, step, printer=sstr):
         lhs = step.lhs if step.lhs is not None else Differential(
             fold_transposes(self.expr))
         return printer(lhs.xreplace(self.lets))
 
-    def _let_text(self, printer=str):
+    def _let_text(self, printer=sstr):
         return ", ".join(f"{printer(v)} = {printer(k)}" for k, v in self.lets.items())
 
-    def _name(self, printer=str):
+    def _name(self, printer=sstr):
         num = printer(fold_transposes(self.expr).xreplace(self.lets))
         var = printer(self.wrt)
         if printer is latex:
@@ -517,7 +517,7 @@ class Derivation:
 
     __repr__ = __str__      # the readable text at a REPL, not a dataclass dump
 
-    def text(self, printer=str):
+    def text(self, printer=sstr):
         """The derivation as text, expressions written by ``printer``
         (``str``; the command line passes its own notation)."""
         lines, width = [], None

@@ -178,11 +178,33 @@ def _transposed(M):
     return Transpose(M)
 
 
+def applied(f, Z, cost):
+    """The one-variable function ``f`` applied to each entry of ``Z``, in its
+    cheapest entrywise form: ``(u -> σ(u)(1 - σ(u)))(Z)`` is
+    ``σ(Z) ∘ (1 - σ(Z))``, ``(u -> 1 - tanh(u)²)(Z)`` is ``1 - tanh(Z)∘²``.
+
+    >>> from sympy import Lambda, MatrixSymbol, Symbol
+    >>> from sympy_matdiff.cost import cost
+    >>> from sympy_matdiff.entrywise import applied
+    >>> from sympy_matdiff.functions import sigmoid
+    >>> u, Z = Symbol('u'), MatrixSymbol('Z', 3, 1)
+    >>> applied(Lambda(u, sigmoid(u)*(1 - sigmoid(u))), Z, cost)
+    HadamardProduct(-sigmoid(Z) + 1, sigmoid(Z))
+    """
+    plain = Elementwise(f, Z)
+    alg = Algebra()
+    try:
+        s = f.expr.xreplace({f.variables[0]: alg.leaf(Z)})
+        return min([plain, alg.to_matrix(s, Z.shape, cost)], key=cost)
+    except NoMatrixForm:
+        return plain
+
+
 def to_scalar(e):
     """``(scalar, algebra)`` for the entrywise expression ``e``."""
     alg = Algebra()
     return alg.to_scalar(e), alg
 
 
-__all__ = ["Algebra", "to_scalar", "is_entrywise", "has_entrywise_content",
+__all__ = ["Algebra", "applied", "to_scalar", "is_entrywise", "has_entrywise_content",
            "NoMatrixForm"]

@@ -1,9 +1,13 @@
-"""Our LaTeX printer: SymPy's, with the grouping of negated products fixed.
+"""Our printers: SymPy's, with the grouping of negated products fixed in
+LaTeX and Hadamard products written with ∘ in derivations' text.
 
 SymPy prints ``-A*(B ⊗ C)`` as ``- A B \\otimes C``, which reads as
 ``-(A B) ⊗ C``: for a product with a minus sign it parenthesizes the
 factors at the precedence of a sum.  Derivations, the command line's
 ``--latex`` and Jupyter displays of derivations print with :func:`latex`.
+Derivations' text prints with :func:`sstr`: ``A∘(B + C)``, ``A^∘(-1)``,
+as a textbook writes them, where SymPy's ``str`` spells
+``HadamardProduct(A, B + C)``.
 
 >>> from sympy import KroneckerProduct, MatrixSymbol
 >>> from sympy_matdiff.printing import latex
@@ -11,8 +15,10 @@ factors at the precedence of a sum.  Derivations, the command line's
 >>> latex(-A*KroneckerProduct(B, C))
 '- A \\\\left(B \\\\otimes C\\\\right)'
 """
-from sympy import MatAdd, MatMul
+from sympy import HadamardProduct, MatAdd, MatMul
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
 
 
 class MatdiffLatexPrinter(LatexPrinter):
@@ -30,9 +36,31 @@ class MatdiffLatexPrinter(LatexPrinter):
         return super()._print_MatMul(expr)
 
 
+class MatdiffStrPrinter(StrPrinter):
+    """SymPy's ``str``, with ``∘`` for Hadamard products and powers."""
+
+    def _print_HadamardProduct(self, expr):
+        # strictly above a product: x*y∘z would hide which product is taken
+        # (∘ is associative: a nested one needs no brackets)
+        return "∘".join(self._print(a) if isinstance(a, HadamardProduct) else
+                        self.parenthesize(a, PRECEDENCE["Mul"], strict=False)
+                        for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=False)
+        exp = self._print(expr.exp)
+        return f"{base}^∘{exp}" if expr.exp.is_Integer and expr.exp > 0 \
+            else f"{base}^∘({exp})"
+
+
+def sstr(expr, **settings):
+    """``expr`` as text, as :func:`sympy.sstr` with ``∘``."""
+    return MatdiffStrPrinter(settings).doprint(expr)
+
+
 def latex(expr, **settings):
     """``expr`` in LaTeX, as :func:`sympy.latex` with our fixes."""
     return MatdiffLatexPrinter(settings).doprint(expr)
 
 
-__all__ = ["latex", "MatdiffLatexPrinter"]
+__all__ = ["latex", "sstr", "MatdiffLatexPrinter", "MatdiffStrPrinter"]

@@ -30,7 +30,9 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from .cost import cost
 from .differentials import Differential, zero_like
+from .entrywise import applied
 from .errors import NoRuleError
 from .expressions import (Adjugate, Elementwise, FunctionGradient,
                           ScalarFunction, lambda_derivative,
@@ -478,7 +480,8 @@ def elementwise(expr, ctx):
         return zero_like(expr)
     if not fprime.expr.free_symbols & set(fprime.variables):
         return product(fprime.expr, dX)  # a constant slope
-    return HadamardProduct(Elementwise(fprime, expr.expr), dX)
+    # sigma' = sigma (1 - sigma) as sigma(Z) ∘ (1 - sigma(Z)), not a body
+    return HadamardProduct(applied(fprime, expr.expr, cost), dX)
 
 
 @rule("19", "Hadamard power",

@@ -26,13 +26,13 @@ from typing import Callable
 
 from sympy import (Basic, DiagMatrix, Dummy, Function, HadamardPower,
                    HadamardProduct, Identity, KroneckerProduct, Lambda, MatAdd,
-                   MatMul, MatrixSymbol, Mul, OneMatrix, S, Trace, Transpose,
-                   ZeroMatrix, expand, factor,
+                   MatMul, Mul, OneMatrix, S, Trace, Transpose, expand, factor,
                    factor_terms, preorder_traversal, transpose)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import facts
 from .canonical import _split_matrix_coeff, fold_transposes
+from .cost import cost
 from .entrywise import (Algebra, NoMatrixForm, has_entrywise_content,
                         is_entrywise)
 from .facts import Fact
@@ -42,46 +42,6 @@ from .rules import kronecker_product
 
 def _is_matrix(e):
     return bool(getattr(e, "is_Matrix", False))
-
-
-# --- cost ------------------------------------------------------------------
-
-def lambdas(e):
-    """Element-wise functions written as a body ``(u -> ...)``, not a name."""
-    return sum(1 for n in preorder_traversal(e)
-               if isinstance(n, ElementwiseApplyFunction) and _body(n) is not None)
-
-
-def _body(n):
-    f = n.function
-    if isinstance(f, Lambda) and len(f.variables) == 1:
-        b = f.expr
-        if b.args == f.variables and hasattr(b, "func"):
-            return None       # g(u) for a named g
-    return f
-
-
-def size(e):
-    """Nodes a reader takes in: a symbol or ``1``, ``I``, ``0`` counts once
-    (not its dimensions), and a Hadamard power once more than the product it
-    abbreviates, so that a factored ``σ∘(1 - σ)`` is preferred to the expanded
-    ``σ - σ∘²``."""
-    if isinstance(e, (MatrixSymbol, OneMatrix, ZeroMatrix, Identity)) or \
-            not isinstance(e, Basic) or not e.args:
-        return 1
-    own = 2 if isinstance(e, HadamardPower) else 1
-    return own + sum(size(a) for a in e.args)
-
-
-def cost(e):
-    """Bodies written out first, then :func:`size`, then transposes (fewer,
-    and of larger parts: ``(W x + b)ᵀ`` before ``xᵀWᵀ + bᵀ``), then the
-    printed length: what a reader has to take in."""
-    nodes = size(e)
-    transposes = e.atoms(Transpose)
-    under = sum(size(t) for t in transposes)
-    text = str(e)
-    return (lambdas(e), nodes, len(transposes), -under, len(text), text)
 
 
 # --- the transforms ----------------------------------------------------------
