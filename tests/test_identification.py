@@ -195,11 +195,12 @@ def test_diag_of_a_vector_in_every_layout(i):
 
 def test_diag_of_a_vector_textbook_forms():
     # tr(P diag(dv)) = (diagonal of P)^T dv, read off an outer product
-    from sympy import HadamardPower, HadamardProduct, Trace
+    from sympy import HadamardPower, HadamardProduct, Trace, Transpose
     from sympy.matrices.expressions.diagonal import DiagMatrix
     D = DiagMatrix(_w)
-    G = derivative(_x4.T * D * _x4, _w)
-    assert G == HadamardPower(_x4, 2).T and check(_x4.T * D * _x4, _w, result=G).ok
+    G = derivative(_x4.T * D * _x4, _w)       # (x∘x)^T
+    assert G == Transpose(HadamardPower(_x4, 2))
+    assert check(_x4.T * D * _x4, _w, result=G).ok
     assert derivative(Trace(D**2), _w) == 2 * _w.T
     res = _y4 - _A43 * D * _x4
     G = derivative(res.T * res, _w)        # -2 (x ∘ A^T r)^T, r the residual
