@@ -26,12 +26,12 @@ import threading
 from sympy import HadamardPower, Lambda, MatrixSymbol, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
-from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from .errors import ExpressionError, MatrixCalculusError
 from .expressions import lambda_derivative, readable_lambda
+from .printing import MatdiffLatexPrinter
 from .parser import (ELEMENTWISE, ELEMENTWISE_DEFAULT, KINDS, SCALAR_DEFAULT,
                      parse)
 from .syntax import MAX_LENGTH
@@ -192,7 +192,7 @@ class _Printer(StrPrinter):
         return "kron(%s)" % ", ".join(self._print(a) for a in expr.args)
 
 
-class _LatexPrinter(LatexPrinter):
+class _LatexPrinter(MatdiffLatexPrinter):
     """SymPy's LaTeX printer, with the size of matrices of ones and zeros
     and the language's element-wise functions by name."""
 
