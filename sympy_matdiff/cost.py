@@ -80,4 +80,14 @@ def cost(e):
     return (lambdas(e), size(e), len(transposes), -under, _Printed(e))
 
 
-__all__ = ["cost", "size", "lambdas"]
+def cheaper(a, b):
+    """Is ``a`` cheaper to read than ``b``, not merely first in the order of
+    the printed text?  A rewrite that only reorders factors is not kept, so
+    that ``y∘cos(x)`` stays as the user wrote it."""
+    ca, cb = cost(a), cost(b)
+    if ca[:4] != cb[:4]:
+        return ca[:4] < cb[:4]
+    return ca[4].key()[0] < cb[4].key()[0]
+
+
+__all__ = ["cost", "cheaper", "size", "lambdas"]

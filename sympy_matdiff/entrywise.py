@@ -36,6 +36,9 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from .expressions import _ARG, Elementwise
 
 
+LEAF_INDEX = 7_000_000_000
+
+
 class NoMatrixForm(Exception):
     """A scalar expression with no entrywise matrix form (two leaves in one
     function of several arguments, say)."""
@@ -111,7 +114,9 @@ class Algebra:
         M = self.leaf_rewrite(M)
         if M not in self.dummies:
             name = getattr(M, "name", None) or "Z%d" % len(self.dummies)
-            s = Dummy(name, real=True)
+            # a fixed index: SymPy orders terms by it, and the forms chosen
+            # must not depend on how many dummies the session has made
+            s = Dummy(name, real=True, dummy_index=LEAF_INDEX + len(self.dummies))
             self.dummies[M], self.leaves[s] = s, M
         return self.dummies[M]
 
@@ -151,10 +156,13 @@ class Algebra:
             return MatAdd(*sorted(terms, key=default_sort_key))
         if isinstance(s, Mul):
             coeff = Mul(*[a for a in s.args if not a.free_symbols & leaves])
-            factors = [self._best(a, shape, flip) for a in s.args
-                       if a.free_symbols & leaves]
-            M = factors[0] if len(factors) == 1 else HadamardProduct(
-                *sorted(factors, key=default_sort_key))
+            # factors in the order their leaves were met: y∘cos(x) stays so
+            order = list(self.leaves)
+            parts = sorted(((min(order.index(v) for v in a.free_symbols & leaves),
+                             default_sort_key(a), a) for a in s.args
+                            if a.free_symbols & leaves), key=lambda p: p[:2])
+            factors = [self._best(a, shape, flip) for _, _, a in parts]
+            M = factors[0] if len(factors) == 1 else HadamardProduct(*factors)
             return M if coeff == 1 else MatMul(coeff, M)
         if isinstance(s, Pow) and not s.exp.free_symbols & leaves:
             return HadamardPower(self._best(s.base, shape, flip), s.exp)

@@ -27,12 +27,13 @@ from typing import Callable
 from sympy import (Basic, DiagMatrix, Dummy, Function, HadamardPower,
                    HadamardProduct, Identity, KroneckerProduct, Lambda, MatAdd,
                    MatMul, Mul, OneMatrix, S, Trace, Transpose, expand, factor,
-                   factor_terms, preorder_traversal, transpose)
+                   factor_terms, preorder_traversal, transpose,
+                   default_sort_key)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import facts
 from .canonical import _split_matrix_coeff, fold_transposes
-from .cost import cost
+from .cost import cheaper, cost
 from .entrywise import (Algebra, NoMatrixForm, has_entrywise_content,
                         is_entrywise)
 from .facts import Fact
@@ -119,7 +120,7 @@ def _entrywise_roots(e, scalar_forms):
         except NoMatrixForm:
             return node
         best = min(options, key=cost)
-        return best if cost(best) < cost(node) else node
+        return best if cheaper(best, node) else node
     return _roots_first(e, rewrite)
 
 
@@ -143,9 +144,14 @@ def _leaves_first(e, rewrite):
     return rebuild(e, args) if args != list(e.args) else e
 
 
+HOLD_INDEX = 8_000_000_000     # fixed, as the leaves' (entrywise.LEAF_INDEX)
+
+
 def _protected(s, change):
     """``change(s)`` with function applications held fixed (not expanded)."""
-    hold = {a: Dummy() for a in s.atoms(Function)}
+    apps = sorted(s.atoms(Function), key=default_sort_key)
+    hold = {a: Dummy("f%d" % i, dummy_index=HOLD_INDEX + i)
+            for i, a in enumerate(apps)}
     back = {d: a for a, d in hold.items()}
     return change(s.xreplace(hold)).xreplace(back)
 
@@ -273,9 +279,10 @@ def fold(e):
 
 @transform("collecting like terms", facts.COLLECT)
 def collect_terms(e):
+    # folded at once: x (a^T - b^T) pays off only as x (a - b)^T
     def merge(node):
         if isinstance(node, MatAdd):
-            return collect(list(node.args)) or node
+            return fold_transposes(collect(list(node.args)) or node)
         return node
     return bottom_up(e, merge)
 
@@ -317,7 +324,7 @@ def _worth_trying(e):
 
 def _settle(e, record):
     """The plain transforms, each kept while it lowers the cost."""
-    best, c = e, cost(e)
+    best = e
     changed = True
     while changed:
         changed = False
@@ -325,12 +332,10 @@ def _settle(e, record):
             if t.lookahead:
                 continue
             new = t.apply(best)
-            if new != best:
-                nc = cost(new)
-                if nc < c:
-                    best, c, changed = new, nc, True
-                    record.append((t, best))
-    return best, c
+            if new != best and cheaper(new, best):
+                best, changed = new, True
+                record.append((t, best))
+    return best
 
 
 def textbook_form(e, record=None):
@@ -341,7 +346,7 @@ def textbook_form(e, record=None):
     if not isinstance(e, Basic) or not _worth_trying(e):
         return e
     steps = []
-    best, c = _settle(e, steps)
+    best = _settle(e, steps)
     improved = True
     while improved:
         improved = False
@@ -352,9 +357,9 @@ def textbook_form(e, record=None):
             if new == best:
                 continue
             trial = [(t, new)]
-            settled, sc = _settle(new, trial)
-            if sc < c:
-                best, c, improved = settled, sc, True
+            settled = _settle(new, trial)
+            if cheaper(settled, best):
+                best, improved = settled, True
                 steps += trial
     if record is not None:
         record.extend(steps)
