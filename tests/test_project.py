@@ -116,3 +116,14 @@ def test_no_pipe_inside_math_or_code_of_a_table_cell():
                 bad += [f"{page.name}:{n}: {s}" for s in spans
                         if re.search(r"(?<!\\)\|", s)]
     assert not bad, bad
+
+
+def test_every_page_of_docs_is_in_the_sites_table_of_contents():
+    # the site is built with warnings as errors: a page left out of the
+    # toctree of docs/index.md fails it (`.ci/run`); say so here, sooner
+    index = (ROOT / "docs" / "index.md").read_text()
+    toctree = index.split("```{toctree}", 1)[1].split("```", 1)[0].split()
+    pages = {p.stem for p in (ROOT / "docs").glob("*.md")} - {"index"}
+    notebooks = {f"notebooks/{p.stem}" for p in
+                 (ROOT / "docs" / "notebooks").glob("*.ipynb")}
+    assert pages | notebooks <= set(toctree), (pages | notebooks) - set(toctree)
