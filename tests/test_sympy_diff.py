@@ -435,6 +435,7 @@ def test_corpus_results_lambdify(case):
     syms = sorted({s for s in R.free_symbols | {wrt}
                    if isinstance(s, (MatrixSymbol, Symbol))}, key=str)
     rng = numpy.random.default_rng(0)
+
     def value(s):
         if not isinstance(s, MatrixSymbol):
             return 0.7
