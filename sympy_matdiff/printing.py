@@ -22,7 +22,16 @@ from sympy.printing.str import StrPrinter
 
 
 class MatdiffLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer; negated matrix products keep their grouping."""
+    """SymPy's LaTeX printer; negated matrix products keep their grouping,
+    and the scalar 1ᵀM prints as ``(\\mathbf{1}^{T} M)``."""
+
+    def _print_Trace(self, expr):
+        M = _ones_sum(expr)
+        if M is None:
+            return super()._print_Trace(expr)
+        # bracketed: (1ᵀx) y, not 1ᵀ(x y)
+        return r"\left(\mathbf{1}^{T} %s\right)" % self.parenthesize(
+            M, PRECEDENCE["Mul"])
 
     def _print_MatMul(self, expr):
         if expr.could_extract_minus_sign():
@@ -36,8 +45,28 @@ class MatdiffLatexPrinter(LatexPrinter):
         return super()._print_MatMul(expr)
 
 
+def _ones_sum(expr):
+    """M if ``expr`` is tr(1ᵀ M) for a column M (SymPy's 1x1 1ᵀ M as a
+    scalar), else None."""
+    from sympy import OneMatrix, Trace
+    if isinstance(expr, Trace) and isinstance(expr.arg, MatMul):
+        args = expr.arg.args
+        if len(args) >= 2 and isinstance(args[0], OneMatrix) and args[0].rows == 1:
+            rest = args[1:]
+            return rest[0] if len(rest) == 1 else MatMul(*rest)
+    return None
+
+
 class MatdiffStrPrinter(StrPrinter):
-    """SymPy's ``str``, with ``∘`` for Hadamard products and powers."""
+    """SymPy's ``str``, with ``∘`` for Hadamard products and powers,
+    ``diag(v)`` for ``DiagMatrix(v)`` and ``sum(M)`` for the scalar 1ᵀM that
+    SymPy prints ``Trace(1*M)``."""
+
+    def _print_Trace(self, expr):
+        M = _ones_sum(expr)
+        if M is not None:
+            return f"sum({self._print(M)})"
+        return self._print_Basic(expr)      # SymPy's own: Trace(...)
 
     def _print_HadamardProduct(self, expr):
         # strictly above a product: x*y∘z would hide which product is taken
@@ -45,6 +74,9 @@ class MatdiffStrPrinter(StrPrinter):
         return "∘".join(self._print(a) if isinstance(a, HadamardProduct) else
                         self.parenthesize(a, PRECEDENCE["Mul"], strict=False)
                         for a in expr.args)
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
 
     def _print_HadamardPower(self, expr):
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=False)

@@ -248,3 +248,16 @@ def test_latex_keeps_the_grouping_of_negated_kronecker_products():
     x = MatrixSymbol("x", 4, 1)
     D = derivation(-(x.T * KroneckerProduct(B, C) * x), x)
     assert r"\left(B \otimes C\right)" in D.latex()
+
+
+def test_derivation_text_reads_like_the_textbook():
+    # ∘, ^∘, diag(v) and sum(t) for 1^T t in derivations' text and LaTeX
+    W, x, t = MatrixSymbol("W", 4, 3), MatrixSymbol("x", 3, 1), MatrixSymbol("t", 4, 1)
+    L = -t.T * softmax(W * x).applyfunc(log)
+    D = derivation(L, W)
+    text = str(D)
+    assert "HadamardProduct" not in text and "DiagMatrix" not in text
+    assert "diag(softmax(W*x))" in text and "sum(t)*softmax(W*x)" in text
+    assert r"\mathbf{1}^{T} t" in D.latex()
+    for s in D.simplified:        # each step equals the derivative
+        assert check(L, W, result=s.expr).ok
