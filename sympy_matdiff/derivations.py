@@ -660,8 +660,13 @@ def _simplification_steps(expr, X, layout):
     (:mod:`sympy_matdiff.textbook`), as Steps; in numerator layout only."""
     if layout != "numerator":
         return None, []
+    from . import domains     # as derivative() reads the differential
     record = []
-    numerator_derivative(expr, X, d(expr, X), record)
+    e = domains.as_matrix_expression(expr)
+    try:
+        numerator_derivative(e, X, domains.repair(d(e, X)), record)
+    except MatrixCalculusError:     # the steps are shown as far as they go
+        return None, []
     if len(record) < 2:
         return None, []
     return record[0][1], [Step(e, (t.fact,)) for t, e in record[1:]]

@@ -284,7 +284,8 @@ def test_functions_without_a_name_print_as_u_to_body():
     u = Symbol("u")
     f = Elementwise(Lambda(u, 1 / (u**2 + u + 1)), MatrixSymbol("Z", 2, 1))
     assert show(f) == "(u -> 1/(u**2 + u + 1)).(Z)"
-    assert show_latex(f) == r"\left(u \mapsto \frac{1}{u^{2} + u + 1}\right)\left(Z\right)"
+    assert show_latex(f) == \
+        r"\left(u \mapsto \frac{1}{u^{2} + u + 1}\right)\left(Z\right)"
     status, out, _ = run("-y'*log(sigmoid(X*w))", "--wrt", "w", "--steps")
     assert status == 0 and "Lambda" not in out
     # no part of a derivation is named like the functions' variable

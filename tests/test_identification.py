@@ -204,8 +204,9 @@ def test_diag_of_a_vector_textbook_forms():
     assert derivative(Trace(D**2), _w) == 2 * _w.T
     res = _y4 - _A43 * D * _x4
     G = derivative(res.T * res, _w)        # -2 (x ∘ A^T r)^T, r the residual
-    assert G.args[0] == -2 and isinstance(G.args[1], HadamardProduct)
-    assert _x4.T in G.args[1].args and check(res.T * res, _w, result=G).ok
+    assert G.args[0] == -2 and isinstance(G.args[1], Transpose) and \
+        isinstance(G.args[1].arg, HadamardProduct)
+    assert _x4 in G.args[1].arg.args and check(res.T * res, _w, result=G).ok
 
 
 def test_log_sum_exp_reads_as_softmax():
