@@ -10,7 +10,9 @@ VENV = "python3 -m venv .venv && . .venv/bin/activate && "
 TEST_COMMAND = VENV + "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
 MAIN_COMMAND = VENV + "python3 -m pip install -e . && python3 -m sympy_matdiff"
 LONG_COMMANDS = ["python3 -m pytest -q -m slow",
-                 "python3 -m sympy_matdiff.fuzz --examples 1000"]
+                 "python3 -m sympy_matdiff.fuzz --examples 1000",
+                 "python3 -m pip install -e '.[versions]' && "
+                 "python3 -m nox -s sympy-1.13 sympy-master"]
 DOCS_COMMAND = ("python3 -m pip install -e '.[docs]' && "
                 "python3 -m sphinx -W --keep-going -b html docs docs/_build/html")
 
