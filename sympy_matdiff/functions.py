@@ -238,7 +238,35 @@ def ones_sum(M):
     return Trace(MatMul(OneMatrix(1, M.rows), M))
 
 
-class logsumexp(Expr):
+class _VectorFunction:
+    """What logsumexp and softmax share: one column argument, printed
+    ``name(z)``, evaluated by ``numpy_of`` (each class's stable kernel)."""
+
+    name = None
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def _sympystr(self, printer):
+        return f"{self.name}({printer._print(self.arg)})"
+
+    def _latex(self, printer, exp=None):
+        s = r"\operatorname{%s}\left(%s\right)" % (self.name, printer._print(self.arg))
+        return s if exp is None else r"%s^{%s}" % (s, exp)
+
+    def _pretty(self, printer):
+        arg = prettyForm(*printer._print(self.arg).parens())
+        return prettyForm(*arg.left(self.name))
+
+    def _numpycode(self, printer):
+        return self.numpy_of(printer._module_format(printer._module),
+                             printer._print(self.arg))
+
+    _scipycode = _cupycode = _numpycode
+
+
+class logsumexp(_VectorFunction, Expr):
     """lse(z) = log(1ᵀ exp(z)) of a column z, with d lse = softmax(z)ᵀ dz.
 
     NumPy evaluates it as ``m + log(sum(exp(z - m)))``, m = max(z).
@@ -252,15 +280,12 @@ class logsumexp(Expr):
     '\\\\operatorname{logsumexp}\\\\left(z\\\\right)'
     """
 
+    name = "logsumexp"
     is_commutative = True
     is_real = True
 
     def __new__(cls, z):
         return Expr.__new__(cls, _column(z, "logsumexp"))
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     def doit(self, **hints):
         z = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
@@ -277,31 +302,14 @@ class logsumexp(Expr):
         return self.doit()._eval_evalf(prec) if isinstance(
             self.arg, MatrixBase) else self
 
-    def _sympystr(self, printer):
-        return f"logsumexp({printer._print(self.arg)})"
-
-    def _latex(self, printer, exp=None):
-        s = r"\operatorname{logsumexp}\left(%s\right)" % printer._print(self.arg)
-        return s if exp is None else r"%s^{%s}" % (s, exp)
-
-    def _pretty(self, printer):
-        arg = prettyForm(*printer._print(self.arg).parens())
-        return prettyForm(*arg.left("logsumexp"))
-
     @staticmethod
     def numpy_of(np, z):
         """NumPy code of logsumexp(z), ``np`` the module's name."""
         return (f"(lambda _z: {np}.max(_z) + {np}.log({np}.sum({np}.exp("
                 f"_z - {np}.max(_z)))))({np}.asarray({z}))")
 
-    def _numpycode(self, printer):
-        return self.numpy_of(printer._module_format(printer._module),
-                             printer._print(self.arg))
 
-    _scipycode = _cupycode = _numpycode
-
-
-class softmax(MatrixExpr):
+class softmax(_VectorFunction, MatrixExpr):
     """softmax(z) = exp(z)/(1ᵀ exp(z)) of a column z; d s = (diag(s) - s sᵀ) dz.
 
     NumPy evaluates it as ``e/sum(e)``, e = exp(z - max(z)).
@@ -317,12 +325,10 @@ class softmax(MatrixExpr):
     Matrix([[1/4, 3/4]])
     """
 
+    name = "softmax"
+
     def __new__(cls, z):
         return Basic.__new__(cls, _column(z, "softmax"))
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     @property
     def shape(self):
@@ -344,27 +350,11 @@ class softmax(MatrixExpr):
     def _eval_rewrite_as_exp(self, z, **kwargs):
         return MatMul(Pow(ones_sum(Elementwise(exp, z)), -1), Elementwise(exp, z))
 
-    def _sympystr(self, printer):
-        return f"softmax({printer._print(self.arg)})"
-
-    def _latex(self, printer):
-        return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.arg)
-
-    def _pretty(self, printer):
-        arg = prettyForm(*printer._print(self.arg).parens())
-        return prettyForm(*arg.left("softmax"))
-
     @staticmethod
     def numpy_of(np, z):
         """NumPy code of softmax(z), ``np`` the module's name."""
         return (f"(lambda _e: _e / {np}.sum(_e))((lambda _z: {np}.exp("
                 f"_z - {np}.max(_z)))({np}.asarray({z})))")
-
-    def _numpycode(self, printer):
-        return self.numpy_of(printer._module_format(printer._module),
-                             printer._print(self.arg))
-
-    _scipycode = _cupycode = _numpycode
 
 
 VECTOR_FUNCTIONS = (logsumexp, softmax)
