@@ -132,6 +132,171 @@ class _BodyPrinter(NumPyPrinter):
         return f"{function_parameter(e)}({args})"
 
 
+def _structured(f):
+    """Whether a factor is a Kronecker product or a commutation matrix (or a
+    sum or product with one), which a dense product would materialise."""
+    if isinstance(f, (KroneckerProduct, CommutationMatrix)):
+        return True
+    if isinstance(f, (MatAdd, MatMul)):
+        return any(_structured(a) for a in f.args if _is_matrix(a))
+    return False
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class _NoNetwork(Exception):
+    """The factors' index sizes do not split into each other."""
+
+
+class _Network:
+    """A product of matrices as a tensor network: each matrix index is a
+    list of labels (slowest first, as NumPy's C order reshapes), identities
+    and commutation matrices join labels, a Kronecker product concatenates
+    its factors' labels, ``diag(vec M)`` puts ``M`` on both its indices;
+    the dense factors are the ``einsum`` operands."""
+
+    def __init__(self, em):
+        self.em = em
+        self.sizes, self.parent, self.parts = [], {}, {}
+        self.operands, self.scalars = [], []
+
+    def new(self, size):
+        self.sizes.append(sympify(size))
+        return len(self.sizes) - 1
+
+    def find(self, x):
+        while x in self.parent:
+            x = self.parent[x]
+        return x
+
+    def atoms(self, labels):
+        out = []
+        for x in labels:
+            x = self.find(x)
+            out += self.atoms(self.parts[x]) if x in self.parts else [x]
+        return out
+
+    def _split(self, x, first):
+        """Label x (a root) as two: ``first`` slow, the rest fast."""
+        rest = self.sizes[x] / first
+        num, den = rest.as_numer_denom()
+        if den != 1:
+            return None
+        self.parts[x] = [self.new(first), self.new(num)]
+        return self.parts[x]
+
+    def join(self, a, b):
+        a, b = self.atoms(a), self.atoms(b)
+        while a or b:
+            if a and self.sizes[a[0]] == 1:
+                a.pop(0)
+                continue
+            if b and self.sizes[b[0]] == 1:
+                b.pop(0)
+                continue
+            if not (a and b):
+                raise _NoNetwork
+            x, y = a[0], b[0]
+            sx, sy = self.sizes[x], self.sizes[y]
+            if x != y and sx == sy:
+                self.parent[x] = y
+            elif x != y:
+                px, py = self._split(x, sy), self._split(y, sx)
+                if px:
+                    self.parent[px[0]] = y
+                    a[0:1] = px
+                elif py:
+                    self.parent[py[0]] = x
+                    b[0:1] = py
+                else:
+                    raise _NoNetwork
+                a.pop(0)
+                b.pop(0)
+                continue
+            a.pop(0)
+            b.pop(0)
+
+    def dense(self, M, code=None):
+        r, c = self.new(M.rows), self.new(M.cols)
+        self.operands.append((code or self.em.emit(M), [r, c]))
+        return [r], [c]
+
+    def factor(self, M):
+        if isinstance(M, Identity):
+            x = self.new(M.rows)
+            return [x], [x]
+        if isinstance(M, CommutationMatrix):     # K(m, n) vec A = vec A^T
+            x, y = (self.new(a) for a in M.args)
+            return [x, y], [y, x]
+        if isinstance(M, KroneckerProduct):
+            rows, cols = [], []
+            for a in M.args:
+                r, c = self.factor(a)
+                rows, cols = rows + r, cols + c
+            return rows, cols
+        if isinstance(M, DiagMatrix):
+            v = M.args[0]
+            v = v.arg if isinstance(v, Transpose) else v
+            if isinstance(v, Vec):                # diag(vec A): A on both
+                i, j = self.new(v.arg.rows), self.new(v.arg.cols)
+                self.operands.append((self.em.emit(v.arg), [i, j]))
+                return [j, i], [j, i]
+            x = self.new(v.rows * v.cols)
+            self.operands.append((f"{self.em.np}.ravel({self.em.emit(v)})", [x]))
+            return [x], [x]
+        if isinstance(M, Vec):
+            i, j = self.new(M.arg.rows), self.new(M.arg.cols)
+            self.operands.append((self.em.emit(M.arg), [i, j]))
+            return [j, i], [self.new(1)]
+        if isinstance(M, MatMul) and _structured(M):
+            self.scalars += [a for a in M.args if not _is_matrix(a)]
+            return self.chain([a for a in M.args if _is_matrix(a)])
+        return self.dense(M)
+
+    def chain(self, mats):
+        rows, cols = self.factor(mats[0])
+        for f in mats[1:]:
+            r, c = self.factor(f)
+            self.join(cols, r)
+            cols = c
+        return rows, cols
+
+    def code(self, rows, cols, R, C):
+        em, np = self.em, self.em.np
+        out = [x for x in self.atoms(rows) + self.atoms(cols)
+               if self.sizes[x] != 1]
+        ops = [(code, self.atoms(labels), len(labels))
+               for code, labels in self.operands]
+        if not ops:
+            raise _NoNetwork
+        seen = set()
+        for i, x in enumerate(out):
+            if x in seen:      # a diagonal of the result: times an identity
+                y = self.new(self.sizes[x])
+                ops.append((f"{np}.eye({em.dim(self.sizes[x])})", [x, y], 2))
+                out[i] = y
+            seen.add(out[i])
+        letters = {}
+        for x in [x for _, labels, _ in ops for x in labels] + out:
+            letters.setdefault(x, _LETTERS[len(letters) % 52])
+        if len(letters) > 52:
+            raise _NoNetwork
+        args = []
+        for code, labels, ndim in ops:
+            if len(labels) != ndim:
+                dims = ", ".join(em.dim(self.sizes[x]) for x in labels)
+                code = f"{code}.reshape({dims})" if _atomic(code) else \
+                    f"({code}).reshape({dims})"
+            args.append(code)
+        spec = ",".join("".join(letters[x] for x in labels)
+                        for _, labels, _ in ops) + "->" + "".join(
+            letters[x] for x in out)
+        code = f"{np}.einsum('{spec}', {', '.join(args)}, optimize=True)" \
+            f".reshape({R}, {C})"
+        return em._scaled(self.scalars, code)
+
+
 class NumPyEmitter:
     """Writes NumPy code for matrix and scalar expressions, with shared
     subexpressions computed once into ``self.lines``.
@@ -533,6 +698,10 @@ class NumPyEmitter:
             return f"{np}.sum({self._chain(mats[1:])}, axis=0, keepdims=True)"
         if isinstance(last, OneMatrix) and last.cols == 1:
             return f"{np}.sum({self._chain(mats[:-1])}, axis=1, keepdims=True)"
+        if any(_structured(f) for f in mats):
+            code = self._network(mats)
+            if code is not None:
+                return code
         pieces = self._solve_pieces(mats)
         if pieces is not None:
             if len(pieces) > 1:
@@ -568,6 +737,24 @@ class NumPyEmitter:
 
     def _shape(self, m):
         return (self.size(m.rows), self.size(m.cols))
+
+    def _network(self, mats):
+        """A product with Kronecker, commutation or diagonal factors as one
+        ``einsum`` over the dense factors (None if the shapes do not split):
+        ``(A ⊗ B) vec V = vec(B V A^T)``, ``K vec A = vec A^T`` and identities
+        only rename indices, so nothing of size (pq)^2 is formed but the
+        result.  A sum among the factors is distributed first."""
+        for i, f in enumerate(mats):
+            if isinstance(f, MatAdd) and any(_structured(a) for a in f.args):
+                return self._sum([MatMul(*mats[:i], a, *mats[i + 1:]).doit(
+                    deep=False) for a in f.args])
+        net = _Network(self)
+        try:
+            rows, cols = net.chain(mats)
+            return net.code(rows, cols, self.dim(mats[0].rows),
+                            self.dim(mats[-1].cols))
+        except _NoNetwork:
+            return None
 
     def _solve_pieces(self, mats):
         """A chain with an inverse, as its factors and the one product
