@@ -31,6 +31,7 @@ def f(A, b, x):
 """
 import keyword
 import linecache
+import re
 from itertools import count
 
 from sympy import Add, Basic, MatrixSymbol, S, Symbol, default_sort_key, log
@@ -45,6 +46,7 @@ from .layouts import check_layout
 from .errors import CodegenError
 from .numpycode import NumPyEmitter, identifier
 from .textbook import _roots_first, cost
+from .vec import Vec
 
 BACKENDS = ("numpy",)
 _compiled = count()
@@ -87,7 +89,7 @@ def _describe(G, expr, X, layout):
 
 
 def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
-            name="f", args=None):
+            name="f", args=None, hvp=False):
     """The source of a Python function computing ``expr`` and its derivative.
 
     The function takes the symbols of ``expr`` (and ``wrt``) as positional
@@ -95,6 +97,10 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     ``(value, derivative)``; ``derivative`` is a tuple when ``wrt`` is.
     With ``hessian=True`` (one variable) it returns
     ``(value, derivative, hessian)``; with ``wrt=None`` the value alone.
+    With ``hvp=True`` (one matrix variable) a last result is added: a
+    function ``hvp(v)`` giving the Hessian times ``v`` without forming the
+    Hessian (``v`` in the shape of the variable, or its vec as 1-D; the
+    result has the shape of ``v``).
 
     * Matrices are 2-D arrays; a column (row) vector may be given 1-D.
       Symbolic dimensions are read from the arguments' shapes, and every
@@ -129,13 +135,18 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     many = isinstance(wrt, (tuple, list))
     wrts = () if wrt is None else tuple(wrt) if many else (wrt,)
     wrts = tuple(_check_variable(w) for w in wrts)
-    if hessian and (many or wrt is None):
-        raise CodegenError("code generation: hessian=True takes a single "
-                           "variable, not " + ("none" if wrt is None else
-                                               f"the tuple {tuple(wrt)}") + ".")
+    for flag, on in (("hessian", hessian), ("hvp", hvp)):
+        if on and (many or wrt is None):
+            raise CodegenError(f"code generation: {flag}=True takes a single "
+                               "variable, not " + ("none" if wrt is None else
+                                                   f"the tuple {tuple(wrt)}") + ".")
+    if hvp and not isinstance(wrts[0], MatrixSymbol):
+        raise CodegenError("code generation: hvp=True takes a matrix (or "
+                           f"vector) variable, not the scalar {wrts[0]}; use "
+                           "hessian=True.")
     derivs = [_derivative(expr, w, layout) for w in wrts]
-    hess = [_hessian(expr, wrts[0])] if hessian else []
-    outputs = [expr] + derivs + hess
+    hess = [_hessian(expr, wrts[0])] if hessian or hvp else []
+    outputs = [expr] + derivs + (hess if hessian else [])
     inputs = _inputs(outputs, wrts, args)
     dims = _dims(inputs, outputs)
     names = {}
@@ -159,8 +170,14 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
             "of any argument; give them numeric values.")
     em = NumPyEmitter(names)
     stable = [stable_form(e) for e in outputs]
-    em.count(*stable)
+    hv = []
+    if hvp:
+        V = MatrixSymbol("_v", *wrts[0].shape)
+        em.names[V] = "_v"
+        hv = [stable_form(hess[0]) * Vec(V)]
+    em.count(*stable, *hv)
     codes = [em.emit(e) for e in stable]
+    hvp_lines = _hvp_closure(em, hv[0], names[wrts[0]], wrts[0]) if hvp else []
     codes = [f"{c}[0, 0]" if getattr(e, "is_Matrix", False) and e.shape == (1, 1)
              else c for c, e in zip(codes, outputs)]
     funcs = sorted(em.functions)
@@ -174,9 +191,11 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     else:
         d = codes[1:1 + len(derivs)]
         d = "(" + ", ".join(d) + ("," if len(d) == 1 else "") + ")" if many else d[0]
-        ret = ", ".join([value, d] + codes[1 + len(derivs):])
-    doc = _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many)
-    body = head + em.lines + [f"return {ret}"]
+        ret = ", ".join([value, d] + codes[1 + len(derivs):]
+                        + (["hvp"] if hvp else []))
+    doc = _docstring(expr, inputs, wrts, derivs, hess if hessian else [],
+                     layout, funcs, many, hvp)
+    body = head + em.lines + hvp_lines + [f"return {ret}"]
     # modules the scalar printer called on (Max prints as functools.reduce)
     modules = {m.split(".")[0] for m in em.printer.module_imports} | {"numpy"}
     from . import kernels       # here: it imports numpy (start-up time)
@@ -192,7 +211,35 @@ def _indent(doc):
     return "\n".join("    " + line if line else "" for line in doc.splitlines())
 
 
-def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many):
+def _hvp_closure(em, hv, var, X):
+    """The lines defining ``hvp(_v)`` (Hessian times v): what does not depend
+    on v is computed once, outside."""
+    start = len(em.lines)
+    code = em.emit(hv)
+    outer, inner, deps = [], [], {"_v"}
+    for line in em.lines[start:]:
+        target, rhs = line.split(" = ", 1)
+        if set(re.findall(r"[A-Za-z_]\w*", rhs)) & deps:
+            inner.append(line)
+            deps.add(target)
+        else:
+            outer.append(line)
+    del em.lines[start:]
+    np = em.np
+    p, q = (em.dim(s) for s in X.shape)
+    return outer + [
+        "def hvp(_v):",
+        f"    \"\"\"The Hessian by {var} times _v ({X.shape[0]} x {X.shape[1]}, "
+        "or its vec).\"\"\"",
+        f"    _v = {np}.asarray(_v, dtype=float)",
+        "    _vshape = _v.shape",
+        f"    _v = {np}.reshape(_v, ({p}, {q}), order='F')"] + [
+        f"    {line}" for line in inner] + [
+        f"    return {np}.reshape({code}, _vshape, order='F')"]
+
+
+def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many,
+               hvp=False):
     lines = [f'"""{expr} and its derivatives (generated by sympy_matdiff).', "",
              "Arguments: " + ", ".join(
                  f"{s} ({_shape_text(s.shape)})" if isinstance(s, MatrixSymbol)
@@ -210,6 +257,9 @@ def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many):
         shape = _shape_text(H.shape) if getattr(H, "is_Matrix", False) and \
             H.shape != (1, 1) else "scalar"
         out.append(f"Hessian ({shape}, vec order)")
+    if hvp:
+        out.append("hvp (v -> Hessian times v, v in the shape of "
+                   f"{wrts[0]} or its vec)")
     lines.append("Returns: " + ", ".join(out) + '."""')
     return "\n".join(lines)
 
@@ -292,7 +342,7 @@ def stable_form(e):
 
 
 def codegen_function(expr, wrt, backend="numpy", layout="numerator",
-                     hessian=False, name="f", args=None):
+                     hessian=False, name="f", args=None, hvp=False):
     """The function written by :func:`codegen`, compiled.
 
     Its source is in the attribute ``source``.
@@ -306,7 +356,7 @@ def codegen_function(expr, wrt, backend="numpy", layout="numerator",
     >>> float(value), G.shape
     (6.0, (3, 2))
     """
-    source = codegen(expr, wrt, backend, layout, hessian, name, args)
+    source = codegen(expr, wrt, backend, layout, hessian, name, args, hvp)
     filename = f"<sympy_matdiff.codegen {name} #{next(_compiled)}>"
     # registered so that tracebacks show the generated lines
     linecache.cache[filename] = (len(source), None, source.splitlines(True),

@@ -172,11 +172,18 @@ def test_corpus_derivative(case):
 
 @pytest.mark.parametrize("case", HESSIANS, ids=lambda c: c.name)
 def test_corpus_hessian(case):
-    fn = codegen_function(case.expr, case.wrt, hessian=True)
+    matrix = isinstance(case.wrt, MatrixSymbol)
+    fn = codegen_function(case.expr, case.wrt, hessian=True, hvp=matrix)
     sizes = concrete_sizes(case.expr)
     point, arrays = _point(case.expr, case.wrt, sizes)
     H = hessian(case.expr, case.wrt)
-    value, G, Hv = _call(fn, case.expr, arrays, [H])
+    value, G, Hv, *hvp = _call(fn, case.expr, arrays, [H])
+    if matrix:      # the Hessian-vector product, without the Hessian
+        v = numpy.random.default_rng(7).standard_normal(
+            numpy.shape(arrays[identifier(str(case.wrt))]))
+        dense = numpy.atleast_2d(Hv) @ v.reshape(-1, order="F")
+        _close(hvp[0](v), dense.reshape(v.shape, order="F"), 1e-10)
+        _close(hvp[0](v.reshape(-1, order="F")), dense, 1e-10)
 
     def vec_gradient(at):    # numerator G is q x p: vec(G^T) in vec order
         g = numpy.asarray(_call(fn, case.expr, at, [H])[1])

@@ -88,6 +88,7 @@ def test_structured_factors_against_dense():
     M, V = MatrixSymbol('M', p, q), MatrixSymbol('V', q, p)
     C = MatrixSymbol('C', q * r, q * r)
     vals = {s: RNG.standard_normal(s.shape) for s in (A, B, M, V, C)}
+
     def perm(a, c):
         return numpy.eye(a * c)[[(i % c) * a + i // c for i in range(a * c)]]
     from sympy.matrices.expressions.diagonal import DiagMatrix
@@ -109,3 +110,41 @@ def test_structured_factors_against_dense():
         assert "kron" not in code and "eye(" not in code.replace("eye(1)", "")
         got = eval(code, {"numpy": numpy, **{s.name: v for s, v in vals.items()}})
         assert numpy.allclose(got, want, rtol=1e-12, atol=1e-12), expr
+
+
+def _hvp_source(source):
+    return source[source.index("def hvp"):source.rindex("\n    return ")]
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_logdet_hvp(k):
+    f = compiled(log(det(X)), X, hessian=True, hvp=True)
+    src = _hvp_source(f.source)
+    assert "n**2, n**2" not in src and "kron" not in src and "inv" not in src
+    S = _spd(k) + RNG.standard_normal((k, k))
+    value, G, H, hvp = f(S)
+    for V in (RNG.standard_normal((k, k)), RNG.standard_normal(k * k)):
+        want = (H @ V.reshape(-1, order="F")).reshape(V.shape, order="F")
+        assert numpy.allclose(hvp(V), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("sizes", [(3, 2, 4), (2, 4, 1)])
+def test_network_hvp(sizes):
+    f = compiled(network(), W1, hessian=True, hvp=True)
+    src = _hvp_source(f.source)
+    assert not _dense(src) and "m*n, m*n" not in src
+    mm, nn, bb = sizes
+    args = [RNG.standard_normal(s) for s in ((mm, nn), (mm, mm), (nn, bb), (mm, bb))]
+    value, G, H, hvp = f(*args)
+    V = RNG.standard_normal((mm, nn))
+    want = (H @ V.reshape(-1, order="F")).reshape(V.shape, order="F")
+    assert numpy.allclose(hvp(V), want, rtol=1e-10, atol=1e-10)
+
+
+def test_hvp_takes_one_matrix_variable():
+    from sympy_matdiff.codegen import CodegenError
+    with pytest.raises(CodegenError, match="hvp=True"):
+        codegen_function(log(det(X)), (X,), hvp=True)
+    t = Symbol('t')
+    with pytest.raises(CodegenError, match="scalar"):
+        codegen_function(t**3, t, hvp=True)
