@@ -48,7 +48,10 @@ from .numpycode import NumPyEmitter, identifier
 from .textbook import _roots_first, cost
 from .vec import Vec
 
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "jax")
+# the array module's name in generated code, and the modules it imports
+_MODULE = {"numpy": "numpy", "jax": "jax.numpy"}
+_IMPORTS = {"numpy": {"numpy"}, "jax": {"jax", "jax.numpy", "jax.scipy.linalg"}}
 _compiled = count()
 
 
@@ -161,14 +164,15 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     if clash:
         raise CodegenError(f"code generation: two symbols would both be named "
                            f"{clash[0]!r} in Python; rename one.")
-    head, bound = _read_inputs(inputs, dims, names)
+    np = _MODULE[backend]
+    head, bound = _read_inputs(inputs, dims, names, np)
     unbound = dims - bound
     if unbound:
         raise CodegenError(
             "code generation: the dimension(s) " + ", ".join(
                 sorted(map(str, unbound))) + " cannot be read from the shape "
             "of any argument; give them numeric values.")
-    em = NumPyEmitter(names)
+    em = NumPyEmitter(names, np)
     stable = [stable_form(e) for e in outputs]
     hv = []
     if hvp:
@@ -197,9 +201,11 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
                      layout, funcs, many, hvp)
     body = head + em.lines + hvp_lines + [f"return {ret}"]
     # modules the scalar printer called on (Max prints as functools.reduce)
-    modules = {m.split(".")[0] for m in em.printer.module_imports} | {"numpy"}
+    modules = {m.split(".")[0] for m in em.printer.module_imports} | \
+        _IMPORTS[backend]
     from . import kernels       # here: it imports numpy (start-up time)
-    helpers = kernels.source(sorted(em.kernels)) + "\n\n" if em.kernels else ""
+    helpers = kernels.source(sorted(em.kernels), backend) + "\n\n" \
+        if em.kernels else ""
     return ("".join(f"import {m}\n" for m in sorted(modules)) + "\n\n"
             + helpers +
             f"def {name}({', '.join(params)}):\n"
@@ -209,6 +215,10 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
 
 def _indent(doc):
     return "\n".join("    " + line if line else "" for line in doc.splitlines())
+
+
+# float64 in NumPy; JAX's default float (float64 with jax_enable_x64)
+_FLOAT = {"numpy": "float", "jax.numpy": "jax.numpy.result_type(float)"}
 
 
 def _hvp_closure(em, hv, var, X):
@@ -231,7 +241,7 @@ def _hvp_closure(em, hv, var, X):
         "def hvp(_v):",
         f"    \"\"\"The Hessian by {var} times _v ({X.shape[0]} x {X.shape[1]}, "
         "or its vec).\"\"\"",
-        f"    _v = {np}.asarray(_v, dtype=float)",
+        f"    _v = {np}.asarray(_v, dtype={_FLOAT[np]})",
         "    _vshape = _v.shape",
         f"    _v = {np}.reshape(_v, ({p}, {q}), order='F')"] + [
         f"    {line}" for line in inner] + [
@@ -264,7 +274,7 @@ def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many,
     return "\n".join(lines)
 
 
-def _read_inputs(inputs, dims, names):
+def _read_inputs(inputs, dims, names, np="numpy"):
     """Statements that turn the arguments into arrays and check their shapes."""
     lines, bound, checks = [], set(), []
     for s in inputs:
@@ -272,7 +282,7 @@ def _read_inputs(inputs, dims, names):
             continue
         v = names[s]
         r, c = s.shape
-        lines.append(f"{v} = numpy.asarray({v}, dtype=float)")
+        lines.append(f"{v} = {np}.asarray({v}, dtype={_FLOAT[np]})")
         if (r, c) == (1, 1):
             lines.append(f"{v} = {v}.reshape(1, 1)")
         elif c == 1:

@@ -85,19 +85,25 @@ def spd_inv_logdet(S, leaf=48):
 _NEEDS = {"inv_slogdet": ("spd_inv_logdet",), "spd_inv_logdet": ()}
 
 
-def source(names):
-    """The source of the kernels ``names`` and of those they call, each once.
+def source(names, backend="numpy"):
+    """The source of the kernels ``names`` and of those they call, each once
+    (for ``backend="jax"``, those of :mod:`sympy_matdiff.jaxkernels`).
 
     >>> print(source(["inv_slogdet"]).count("def "))
     2
     """
+    if backend == "jax":
+        from . import jaxkernels as module
+    else:
+        import sys
+        module = sys.modules[__name__]
     todo, seen = list(names), []
     while todo:
         name = todo.pop(0)
         if name not in seen:
             seen.append(name)
-            todo.extend(_NEEDS[name])
-    return "\n\n".join(inspect.getsource(globals()[name]) for name in seen)
+            todo.extend(module._NEEDS[name])
+    return "\n\n".join(inspect.getsource(getattr(module, name)) for name in seen)
 
 
 __all__ = ["inv_slogdet", "spd_inv_logdet", "source"]

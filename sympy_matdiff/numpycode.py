@@ -51,7 +51,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
 from .errors import CodegenError
 from .functions import VECTOR_FUNCTIONS
@@ -297,6 +297,16 @@ class _Network:
         return em._scaled(self.scalars, code)
 
 
+class _JaxBodyPrinter(_BodyPrinter, JaxPrinter):
+    """The same for ``jax.numpy`` (SymPy's JaxPrinter for the functions).
+    The named functions' ``_numpycode`` prints their stable kernels with the
+    printer's module, ``jax.numpy`` here."""
+
+    def __init__(self, names):
+        super().__init__(names)
+        self.printmethod = "_numpycode"
+
+
 class NumPyEmitter:
     """Writes NumPy code for matrix and scalar expressions, with shared
     subexpressions computed once into ``self.lines``.
@@ -318,7 +328,8 @@ class NumPyEmitter:
         self._push = {}
         self._key = {}
         self._tmp = itertools.count()
-        self.printer = _BodyPrinter(self.names)
+        self.printer = (_JaxBodyPrinter if module == "jax.numpy" else
+                        _BodyPrinter)(self.names)
         self.functions = set()     # parameters for generic functions
         self.kernels = set()       # functions of :mod:`.kernels` used
         self._factored = {}
@@ -880,6 +891,8 @@ class NumPyEmitter:
                     sign, logdet = f"{sl}[0]", f"{sl}[1]"
                 if absolute:
                     return logdet
+                if np != "numpy":    # traced code: no value-dependent dtype
+                    return f"{np}.where({sign} > 0, {logdet}, {np}.nan)"
                 # the principal logarithm, as SymPy's log(det X): log|det X| + i pi
                 # for a negative determinant
                 return f"({logdet} if {sign} > 0 else {logdet} + {np}.log({sign} + 0j))"
