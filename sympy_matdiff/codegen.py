@@ -118,6 +118,10 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
       ``l`` (of the 2-D argument) and ``l_grad`` (its gradient, in the shape
       of the argument).
 
+    * ``backend="jax"`` writes the same function in ``jax.numpy`` (it can
+      be traced by ``jax.jit``, ``jax.grad`` and ``jax.vmap``; the optional
+      extra ``[jax]``).
+
     Raises :class:`~sympy_matdiff.numpycode.CodegenError` (a
     ``MatrixCalculusError``) for a construct it cannot translate.
 
