@@ -292,8 +292,12 @@ class _Network:
         spec = ",".join("".join(letters[x] for x in labels)
                         for _, labels, _ in ops) + "->" + "".join(
             letters[x] for x in out)
-        code = f"{np}.einsum('{spec}', {', '.join(args)}, optimize=True)" \
-            f".reshape({R}, {C})"
+        if np == "numpy":       # the contraction order found once per shapes
+            em.kernels.add("cached_einsum")
+            call = f"cached_einsum('{spec}', {', '.join(args)})"
+        else:                   # JAX chooses it when tracing
+            call = f"{np}.einsum('{spec}', {', '.join(args)}, optimize=True)"
+        code = f"{call}.reshape({R}, {C})"
         return em._scaled(self.scalars, code)
 
 

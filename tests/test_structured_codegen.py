@@ -108,7 +108,9 @@ def test_structured_factors_against_dense():
         em.count(expr)
         code = em.emit(expr)
         assert "kron" not in code and "eye(" not in code.replace("eye(1)", "")
-        got = eval(code, {"numpy": numpy, **{s.name: v for s, v in vals.items()}})
+        from sympy_matdiff.kernels import cached_einsum
+        got = eval(code, {"numpy": numpy, "cached_einsum": cached_einsum,
+                          **{s.name: v for s, v in vals.items()}})
         assert numpy.allclose(got, want, rtol=1e-12, atol=1e-12), expr
 
 
