@@ -1,0 +1,210 @@
+"""The generated code against autodiff (JAX, and torch.func if installed).
+
+    python3 benchmarks/autodiff_compare.py [--quick] [--case TEXT]
+
+For xᵀAx, least squares ‖Ax − b‖², logistic regression, log det S (S
+symmetric positive definite), matrix factorisation ‖M − UVᵀ‖² by U and the
+two-layer network ‖W2 tanh(W1 X) − Y‖² by W1 (batch of 16), times
+
+* value+gradient: the generated NumPy function (``layout="mixed"``) against
+  ``jax.jit(jax.value_and_grad(f))`` (and ``torch.func.grad_and_value``);
+* Hessian: ``hessian=True`` against ``jax.jit(jax.hessian(f))``;
+* Hessian-vector product: ``hvp=True``'s ``hvp(v)`` against the jitted
+  ``jax.jvp`` of ``jax.grad`` (forward over reverse);
+
+and the jitted generated JAX function (``backend="jax"``) for value+gradient.
+One BLAS/XLA thread (set before NumPy and JAX are imported), CPU time,
+median of ``--repeat`` loops of about 20 ms; float64 everywhere.  Every
+answer is cross-checked (largest relative difference printed) before it is
+timed.  Ratios are autodiff / generated: above 1, the generated code is
+faster.  This script measures; nothing is asserted.
+"""
+import argparse
+import os
+import sys
+
+
+def _options(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small n only")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--case", default="")
+    args = ap.parse_args(argv)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    os.environ["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                               "intra_op_parallelism_threads=1")
+    return args
+
+
+ARGS = _options(sys.argv[1:]) if __name__ == "__main__" else None
+
+import time  # noqa: E402
+
+import numpy  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from sympy import (MatrixSymbol, OneMatrix, Symbol, Trace, det, exp,  # noqa: E402
+                   log, tanh)
+
+from sympy_matdiff import codegen_function  # noqa: E402
+
+try:
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+except ImportError:
+    jax = None
+try:
+    import torch
+    import torch.func
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+except ImportError:
+    torch = None
+
+n = Symbol("n", integer=True, positive=True)
+RNG = numpy.random.default_rng(0)
+
+
+def _cases():
+    """(name, expr, wrt, args order, jax value, point(n), sizes, hessian sizes)."""
+    A, x, b = MatrixSymbol("A", n, n), MatrixSymbol("x", n, 1), MatrixSymbol("b", n, 1)
+    X, w, y = MatrixSymbol("X", n, n), MatrixSymbol("w", n, 1), MatrixSymbol("y", n, 1)
+    S = MatrixSymbol("S", n, n)
+    r = Symbol("r", integer=True, positive=True)
+    M, U, V = MatrixSymbol("M", n, n), MatrixSymbol("U", n, r), MatrixSymbol("V", n, r)
+    W1, W2 = MatrixSymbol("W1", n, n), MatrixSymbol("W2", 10, n)
+    Xb, Yb = MatrixSymbol("Xb", n, 16), MatrixSymbol("Yb", 10, 16)
+    res = A * x - b
+    z = (X * w).applyfunc(lambda u: log(1 + exp(-u)))
+    E = M - U * V.T
+    R = W2 * (W1 * Xb).applyfunc(tanh) - Yb
+
+    def spd(k):
+        G = RNG.standard_normal((k, k))
+        return G @ G.T / k + numpy.eye(k)
+    yield ("x'Ax", x.T * A * x, x, [A, x],
+           lambda A, x: x.T @ A @ x,
+           lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1))],
+           (10, 100, 1000), (10, 100, 300))
+    yield ("least squares", res.T * res, x, [A, b, x],
+           lambda A, b, x: (A @ x - b).T @ (A @ x - b),
+           lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1)),
+                      RNG.standard_normal((k, 1))],
+           (10, 100, 1000), (10, 100, 300))
+    yield ("logistic regression", OneMatrix(1, n) * z, w, [X, w],
+           lambda X, w: jnp.sum(jnp.logaddexp(0, -(X @ w))),
+           lambda k: [RNG.standard_normal((k, k)) / k ** .5,
+                      RNG.standard_normal((k, 1))],
+           (10, 100, 1000), (10, 100, 300))
+    yield ("log det", log(det(S)), S, [S],
+           lambda S: jnp.linalg.slogdet(S)[1],
+           lambda k: [spd(k)], (10, 100, 300), (5, 10, 30))
+    yield ("matrix factorisation", Trace(E * E.T), U, [M, U, V],
+           lambda M, U, V: jnp.sum((M - U @ V.T) ** 2),
+           lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 5)),
+                      RNG.standard_normal((k, 5))],
+           (10, 100, 1000), (10, 30, 100))
+    yield ("two-layer network", Trace(R * R.T), W1, [W1, W2, Xb, Yb],
+           lambda W1, W2, Xb, Yb: jnp.sum((W2 @ jnp.tanh(W1 @ Xb) - Yb) ** 2),
+           lambda k: [RNG.standard_normal((k, k)) / k ** .5,
+                      RNG.standard_normal((10, k)) / k ** .5,
+                      RNG.standard_normal((k, 16)), RNG.standard_normal((10, 16))],
+           (10, 100, 300), (5, 10, 20))
+
+
+def cpu(f, repeat):
+    """Median CPU seconds per call, over ``repeat`` loops of about 20 ms."""
+    f()
+    t0, calls = time.process_time(), 0
+    while time.process_time() - t0 < 0.02:
+        f()
+        calls += 1
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        for _ in range(calls):
+            f()
+        times.append((time.process_time() - t0) / calls)
+    return sorted(times)[len(times) // 2]
+
+
+def _ready(out):
+    return jax.block_until_ready(out) if jax else out
+
+
+def _rel(a, b):
+    a, b = numpy.asarray(a, dtype=float), numpy.asarray(b, dtype=float)
+    return float(numpy.max(numpy.abs(a - b)) / max(1.0, numpy.max(numpy.abs(b))))
+
+
+def _vec_hessian(H, shape):
+    """jax.hessian's (p, q, p, q) array in vec order (pq x pq)."""
+    p, q = shape
+    return numpy.asarray(H).reshape(p, q, p, q).transpose(1, 0, 3, 2).reshape(
+        p * q, p * q)
+
+
+def main(args):
+    if jax is None:
+        print("jax is not installed: pip install -e '.[jax]'")
+        return 1
+    print(f"{'case':22} {'n':>5} {'what':10} {'generated':>11} {'autodiff':>11} "
+          f"{'ratio':>7} {'gen. jax':>11} {'rel. diff':>9}")
+    for name, expr, wrt, order, fj, point, sizes, hsizes in _cases():
+        if args.case not in name:
+            continue
+        k = order.index(wrt)
+        f = codegen_function(expr, wrt, layout="mixed", args=order)
+        fh = codegen_function(expr, wrt, layout="mixed", args=order, hessian=True,
+                              hvp=True)
+        gj = jax.jit(codegen_function(expr, wrt, layout="mixed", args=order,
+                                      backend="jax"))
+        vg = jax.jit(jax.value_and_grad(fj_scalar(fj), argnums=k))
+        hj = jax.jit(jax.hessian(fj_scalar(fj), argnums=k))
+
+        def hvp_j(a, v, fj=fj, k=k):
+            g = jax.grad(fj_scalar(fj), argnums=k)
+            return jax.jvp(lambda t: g(*a[:k], t, *a[k + 1:]), (a[k],), (v,))[1]
+        hvp_j = jax.jit(hvp_j)
+        for m in sorted(set(sizes if not args.quick else sizes[:2]) |
+                        set(hsizes if not args.quick else hsizes[:2])):
+            a = point(m)
+            ja = [jnp.asarray(t) for t in a]
+            rows = []
+            if m in sizes:
+                value, grad = f(*a)
+                jv, jg = vg(*ja)
+                gv, gg = gj(*ja)
+                diff = max(_rel(jv, value), _rel(jg, grad), _rel(gg, grad))
+                rows.append(("value+grad", cpu(lambda: f(*a), args.repeat),
+                             cpu(lambda: _ready(vg(*ja)), args.repeat),
+                             cpu(lambda: _ready(gj(*ja)), args.repeat), diff))
+            if m in hsizes:
+                value, grad, H, hvp = fh(*a)
+                shape = a[k].shape
+                diff = _rel(_vec_hessian(hj(*ja), shape), H)
+                rows.append(("Hessian", cpu(lambda: fh(*a)[2], args.repeat),
+                             cpu(lambda: _ready(hj(*ja)), args.repeat), None, diff))
+                v = RNG.standard_normal(shape)
+                diff = _rel(hvp_j(ja, jnp.asarray(v)), hvp(v))
+                rows.append(("HVP", cpu(lambda: hvp(v), args.repeat),
+                             cpu(lambda: _ready(hvp_j(ja, jnp.asarray(v))),
+                                 args.repeat), None, diff))
+            for what, tg, ta, tj, diff in rows:
+                gen_jax = f"{tj * 1e3:9.3f}ms" if tj else " " * 11
+                print(f"{name:22} {m:5} {what:10} {tg * 1e3:9.3f}ms {ta * 1e3:9.3f}ms "
+                      f"{ta / tg:7.2f} {gen_jax} {diff:9.1e}", flush=True)
+    if torch is None:
+        print("(torch is not installed: torch.func is not compared)")
+    return 0
+
+
+def fj_scalar(fj):
+    """The JAX value as a scalar (a 1 x 1 result squeezed)."""
+    return lambda *a: jnp.reshape(fj(*a), ())
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))
