@@ -70,7 +70,7 @@ RNG = numpy.random.default_rng(0)
 def _cases():
     """(name, expr, wrt, args order, jax value, point(n), sizes, hessian sizes)."""
     A, x, b = MatrixSymbol("A", n, n), MatrixSymbol("x", n, 1), MatrixSymbol("b", n, 1)
-    X, w, y = MatrixSymbol("X", n, n), MatrixSymbol("w", n, 1), MatrixSymbol("y", n, 1)
+    X, w = MatrixSymbol("X", n, n), MatrixSymbol("w", n, 1)
     S = MatrixSymbol("S", n, n)
     r = Symbol("r", integer=True, positive=True)
     M, U, V = MatrixSymbol("M", n, n), MatrixSymbol("U", n, r), MatrixSymbol("V", n, r)
