@@ -117,3 +117,15 @@ def test_negative_determinant_is_nan_under_jax():
     assert numpy.isnan(f(-numpy.eye(3)))
     assert "if " not in codegen(log(det(X)), X, backend="jax").split('"""')[-1] \
         .replace("if X.", "").replace("if X ", "")
+
+
+def test_autodiff_benchmark_runs():
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parent.parent
+    script = str(root / "benchmarks" / "autodiff_compare.py")
+    out = subprocess.run([sys.executable, script, "--quick", "--repeat", "1",
+                          "--case", "log det"], cwd=root, capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert "log det" in out and "HVP" in out and "ratio" in out
