@@ -7,10 +7,13 @@ from sympy_matdiff.rule_table import rules_markdown
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENV = "python3 -m venv .venv && . .venv/bin/activate && "
-TEST_COMMAND = VENV + "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+TEST_COMMAND = (VENV + "python3 -m pip install -e '.[test]' && "
+                "python3 -m pytest -q -n auto")
 MAIN_COMMAND = VENV + "python3 -m pip install -e . && python3 -m sympy_matdiff"
 LONG_COMMANDS = ["python3 -m pytest -q -m slow",
                  "python3 -m sympy_matdiff.fuzz --examples 1000",
+                 "python3 -m pip install -e '.[jax]' && "
+                 "python3 -m pytest -q tests/test_jaxcode.py",
                  "python3 -m pip install -e '.[versions]' && "
                  "python3 -m nox -s sympy-1.13 sympy-master"]
 DOCS_COMMAND = ("python3 -m pip install -e '.[docs]' && "
