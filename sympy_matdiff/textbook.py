@@ -192,8 +192,11 @@ def diag_sum(e):
             (diags if isinstance(core, DiagMatrix) else rest).append((c, core))
         if len(diags) < 2:
             return node
-        inner = MatAdd(*[MatMul(c, core.args[0]) if c != 1 else core.args[0]
-                         for c, core in diags], evaluate=True)
+        # diag of a row is diag of its transpose: sum the columns
+        cols = [(c, v if v.cols == 1 else transpose(v))
+                for c, v in ((c, core.args[0]) for c, core in diags)]
+        inner = MatAdd(*[MatMul(c, v) if c != 1 else v for c, v in cols],
+                       evaluate=True)
         return MatAdd(DiagMatrix(inner), *[MatMul(c, core) if c != 1 else core
                                            for c, core in rest], evaluate=True)
     return bottom_up(e, merge)

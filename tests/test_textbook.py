@@ -9,7 +9,7 @@ import numpy
 import pytest
 from sympy import (Function, HadamardPower, HadamardProduct, Lambda,
                    MatrixSymbol, OneMatrix, S, Symbol, Trace, Transpose, exp,
-                   lambdify, log, tanh, MatMul, default_sort_key)
+                   lambdify, log, tanh, MatAdd, MatMul, default_sort_key)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from sympy_matdiff import (check, codegen_function, derivation, derivative,
@@ -261,3 +261,15 @@ def test_derivation_text_reads_like_the_textbook():
     assert r"\mathbf{1}^{T} t" in D.latex()
     for s in D.simplified:        # each step equals the derivative
         assert check(L, W, result=s.expr).ok
+
+
+def test_diag_of_a_row_and_of_a_column_merge():
+    # hypothesis found: exp(exp(X) + 2X), X 1x2, gave diag(row) + diag(column)
+    from sympy import DiagMatrix as D
+    X1 = MatrixSymbol("X", 1, 2)
+    e = (X1.applyfunc(exp) + 2 * X1).applyfunc(exp)
+    J = derivative(e, X1)
+    assert check(e, X1, result=J).ok
+    a, b, c = MatrixSymbol("a", 2, 1), MatrixSymbol("b", 1, 2), MatrixSymbol("c", 2, 1)
+    merged = textbook_form(D(a) + D(b) + D(c))
+    assert merged == D(MatAdd(a, b.T, c, evaluate=True))
