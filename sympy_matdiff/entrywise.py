@@ -7,7 +7,7 @@ from them is one *scalar* expression of its other parts (its *leaves*),
 applied to every entry: ``y ∘ (1 - σ(Xw)) - (1 - y) ∘ σ(Xw)`` is
 ``y (1 - σ(z)) - (1 - y) σ(z)`` with leaves y and z = Xw, which SymPy's
 scalar algebra simplifies to ``y - σ(z)``.  This module translates between
-the two (:func:`to_scalar`, :meth:`Algebra.to_matrix`); the transforms of
+the two (:meth:`Algebra.to_scalar`, :meth:`Algebra.to_matrix`); the transforms of
 :mod:`sympy_matdiff.textbook` choose which scalar form to write back.
 
 The facts used, each an identity of entrywise operations:
@@ -208,11 +208,5 @@ def applied(f, Z, cost):
         return plain
 
 
-def to_scalar(e):
-    """``(scalar, algebra)`` for the entrywise expression ``e``."""
-    alg = Algebra()
-    return alg.to_scalar(e), alg
-
-
-__all__ = ["Algebra", "applied", "to_scalar", "is_entrywise", "has_entrywise_content",
+__all__ = ["Algebra", "applied", "is_entrywise", "has_entrywise_content",
            "NoMatrixForm"]
