@@ -20,6 +20,7 @@ from .functions import (log_sigmoid, logsumexp, relu, sigmoid, softmax,
                         softplus)
 from .identification import derivative, hessian  # noqa: F401 (not in __all__)
 from .derivations import Derivation, derivation
+from .backprop import Named, named_derivative
 from .layouts import LayoutError, to_layout
 from .numeric import check
 from .codegen import codegen, codegen_function
@@ -34,7 +35,7 @@ __version__ = "0.1.0"
 # after 'from sympy import *' would replace sympy.hessian(f, varlist) and
 # sympy.prime(n), other functions; import them by name (docs/index.md)
 __all__ = [
-    "d", "derivative", "check", "derivation", "Derivation",
+    "d", "derivative", "named_derivative", "Named", "check", "derivation", "Derivation",
     "codegen", "codegen_function",
     "Differential", "ScalarDifferential", "Adjugate", "adj",
     "scalar_function", "RULES", "Rule",
