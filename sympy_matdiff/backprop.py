@@ -137,6 +137,7 @@ class Named(Basic):
         r = self.args[0]
         for name, e in reversed(self.args[1]):
             r = r.xreplace({name: e})
+        r = _rebuild(r)
         return tuple(r) if isinstance(r, Tuple) else r
 
     # -- printing: one line per definition, then the result -----------------
