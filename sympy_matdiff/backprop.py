@@ -357,6 +357,20 @@ def _pairing(delta, e):
     return delta * e
 
 
+def forward(expr, variables):
+    """The forward pass of the scalar ``expr``: a :class:`Forward`, whose
+    ``root`` is ``expr`` in terms of the names of ``definitions``."""
+    expr = as_matrix_expression(prepare(expr))
+    if not is_scalar_like(expr):
+        raise IdentificationError(
+            f"named_derivative: {expr} has shape {expr.shape}; named "
+            "intermediates (reverse mode) need a scalar function. Use "
+            "derivative() for the Jacobian of a matrix function.")
+    fw = Forward(orient(expr), variables)
+    fw.expr = expr
+    return fw
+
+
 def named_derivative(expr, wrt, layout="numerator"):
     """The derivative of the scalar ``expr`` with named intermediates.
 
@@ -385,13 +399,8 @@ def named_derivative(expr, wrt, layout="numerator"):
     check_layout(layout)
     many = isinstance(wrt, (tuple, list))
     wrts = tuple(_check_variable(w) for w in (wrt if many else (wrt,)))
-    expr = as_matrix_expression(prepare(expr))
-    if not is_scalar_like(expr):
-        raise IdentificationError(
-            f"named_derivative: {expr} has shape {expr.shape}; named "
-            "intermediates (reverse mode) need a scalar function. Use "
-            "derivative() for the Jacobian of a matrix function.")
-    fw = Forward(orient(expr), wrts)
+    fw = forward(expr, wrts)
+    expr = fw.expr
     local = _Templates()
     targets = [n for n, _ in fw.definitions] + list(wrts)
     adjoint = {v: [] for v in targets}
@@ -497,4 +506,4 @@ def _adjoint_symbol(fw, v):
             else Symbol(name, **v.assumptions0))
 
 
-__all__ = ["Named", "named_derivative"]
+__all__ = ["Named", "named_derivative", "forward"]

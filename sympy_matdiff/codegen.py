@@ -36,6 +36,7 @@ from itertools import count
 
 from sympy import Add, Basic, MatrixSymbol, S, Symbol, default_sort_key, log
 
+from .backprop import forward, named_derivative
 from .differentials import _check_variable, prepare, variables_of
 from .entrywise import Algebra, NoMatrixForm
 from .functions import log_sigmoid, sigmoid
@@ -55,11 +56,11 @@ _IMPORTS = {"numpy": {"numpy"}, "jax": {"jax", "jax.numpy", "jax.scipy.linalg"}}
 _compiled = count()
 
 
-def _inputs(exprs, wrt, args):
+def _inputs(exprs, wrt, args, local=()):
     found = set()
     for e in exprs:
         found |= variables_of(e) if hasattr(e, "free_symbols") else set()
-    found |= set(wrt)
+    found = (found | set(wrt)) - set(local)
     found -= _dims(found, exprs)    # a dimension is read from the shapes
     if args is None:
         return sorted(found, key=lambda s: (str(s), default_sort_key(s)))
@@ -92,7 +93,7 @@ def _describe(G, expr, X, layout):
 
 
 def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
-            name="f", args=None, hvp=False):
+            name="f", args=None, hvp=False, named=False):
     """The source of a Python function computing ``expr`` and its derivative.
 
     The function takes the symbols of ``expr`` (and ``wrt``) as positional
@@ -117,6 +118,11 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
       ``sigma_prime``, ``sigma_prime2``, ...; a ``scalar_function`` ``l`` as
       ``l`` (of the 2-D argument) and ``l_grad`` (its gradient, in the shape
       of the argument).
+
+    * ``named=True`` computes the derivative by its named intermediates
+      (:func:`~sympy_matdiff.named_derivative`, a scalar ``expr``): each
+      forward and backward value is a local variable computed once, the
+      value included, as backpropagation does.
 
     * ``backend="jax"`` writes the same function in ``jax.numpy`` (it can
       be traced by ``jax.jit``, ``jax.grad`` and ``jax.vmap``; the optional
@@ -151,10 +157,21 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
         raise CodegenError("code generation: hvp=True takes a matrix (or "
                            f"vector) variable, not the scalar {wrts[0]}; use "
                            "hessian=True.")
-    derivs = [_derivative(expr, w, layout) for w in wrts]
+    definitions = []
+    if named and wrts:
+        fw = forward(expr, wrts)
+        g = named_derivative(expr, wrts, layout)
+        known = {n for n, _ in fw.definitions}
+        definitions = fw.definitions + [
+            (n, e) for n, e in g.definitions if n not in known]
+        expr_value, derivs = fw.root, list(g.result)
+    else:
+        derivs = [_derivative(expr, w, layout) for w in wrts]
+        expr_value = expr
     hess = [_hessian(expr, wrts[0])] if hessian or hvp else []
-    outputs = [expr] + derivs + (hess if hessian else [])
-    inputs = _inputs(outputs, wrts, args)
+    outputs = [expr_value] + derivs + (hess if hessian else [])
+    local = [n for n, _ in definitions]
+    inputs = _inputs(outputs + [e for _, e in definitions], wrts, args, local)
     dims = _dims(inputs, outputs)
     names = {}
     for s in inputs:
@@ -183,7 +200,16 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
         V = MatrixSymbol("_v", *wrts[0].shape)
         em.names[V] = "_v"
         hv = [stable_form(hess[0]) * Vec(V)]
-    em.count(*stable, *hv)
+    stable_defs = [(n, stable_form(e)) for n, e in definitions]
+    em.count(*stable, *hv, *[e for _, e in stable_defs])
+    taken = set(names.values())
+    for n, e in stable_defs:     # each named value once, in order
+        ident = identifier(n.name)
+        while ident in taken:
+            ident += "_"
+        taken.add(ident)
+        em.lines.append(f"{ident} = {em.emit(e)}")
+        em.names[n] = ident
     codes = [em.emit(e) for e in stable]
     hvp_lines = _hvp_closure(em, hv[0], names[wrts[0]], wrts[0]) if hvp else []
     codes = [f"{c}[0, 0]" if getattr(e, "is_Matrix", False) and e.shape == (1, 1)
@@ -356,7 +382,7 @@ def stable_form(e):
 
 
 def codegen_function(expr, wrt, backend="numpy", layout="numerator",
-                     hessian=False, name="f", args=None, hvp=False):
+                     hessian=False, name="f", args=None, hvp=False, named=False):
     """The function written by :func:`codegen`, compiled.
 
     Its source is in the attribute ``source``.
@@ -370,7 +396,8 @@ def codegen_function(expr, wrt, backend="numpy", layout="numerator",
     >>> float(value), G.shape
     (6.0, (3, 2))
     """
-    source = codegen(expr, wrt, backend, layout, hessian, name, args, hvp)
+    source = codegen(expr, wrt, backend, layout, hessian, name, args, hvp,
+                     named)
     filename = f"<sympy_matdiff.codegen {name} #{next(_compiled)}>"
     # registered so that tracebacks show the generated lines
     linecache.cache[filename] = (len(source), None, source.splitlines(True),

@@ -218,3 +218,59 @@ def test_corpus_named_equals_flat(case):
         return
     assert isinstance(g, Named)
     assert same_value(g.doit(), derivative(case.expr, case.wrt)), str(g)
+
+
+@pytest.mark.parametrize("widths", [(4, 5, 3, 2), (3, 2)])
+def test_codegen_named_computes_each_value_once(widths):
+    np = pytest.importorskip("numpy")
+    from sympy_matdiff import codegen, codegen_function
+    f, Ws, x = network(widths)
+    source = codegen(f, tuple(Ws), named=True)
+    L = len(Ws)
+    assert source.count("numpy.tanh(") == L - 1      # the value reuses h_k
+    for k in range(1, L):
+        assert source.count(f"    z{k} = ") == 1 and source.count(f"    h{k} = ") == 1
+    named, flat = (codegen_function(f, tuple(Ws), named=True),
+                   codegen_function(f, tuple(Ws)))
+    rng = np.random.default_rng(1)
+    args = [rng.standard_normal((int(s.shape[0]), int(s.shape[1])))
+            for s in sorted(f.atoms(MatrixSymbol), key=str)]
+    v1, g1 = named(*args)
+    v2, g2 = flat(*args)
+    assert abs(v1 - v2) <= 1e-12 * abs(v2)
+    for a, b in zip(g1, g2):
+        assert np.allclose(a, b, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("case", [c for c in _scalar_cases()][::4])
+def test_codegen_named_on_the_corpus(case):
+    np = pytest.importorskip("numpy")
+    from sympy_matdiff import CodegenError, codegen_function
+    from sympy_matdiff.numeric import concrete_sizes
+    c = case
+    e, X = c.expr, c.wrt
+    sizes = concrete_sizes(e, random.Random(0))
+    e, X = e.subs(sizes), X.subs(sizes)
+    try:
+        flat = codegen_function(e, X)
+    except CodegenError:
+        return
+    if "*, " in flat.source.split("):")[0]:
+        return              # generic functions: keyword arguments
+    try:
+        named = codegen_function(e, X, named=True)
+    except IdentificationError:
+        return
+    rng = np.random.default_rng(2)
+    syms = sorted(e.free_symbols | {X}, key=str)
+    args = []
+    for s in syms:
+        if isinstance(s, MatrixSymbol):
+            r, k = int(s.shape[0]), int(s.shape[1])
+            args.append(rng.uniform(-1, 1, (r, k)) + (r + 1) * np.eye(r, k)
+                        * (r == k))
+        else:
+            args.append(rng.uniform(0.5, 1.5))
+    (v1, g1), (v2, g2) = named(*args), flat(*args)
+    assert np.allclose(v1, v2, rtol=1e-10, atol=1e-12)
+    assert np.allclose(g1, g2, rtol=1e-10, atol=1e-12)
