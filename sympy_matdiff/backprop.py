@@ -106,7 +106,7 @@ class Named(Basic):
     delta_V1 = (2*v1)*A.T
     df/dX = -V1*delta_V1.T*V1
     >>> g.doit()
-    -2*Trace(A*X**(-1))*X**(-1)*A*X**(-1)
+    (-2*Trace(A*X**(-1)))*X**(-1)*A*X**(-1)
     """
 
     def __new__(cls, result, definitions, wrt):
