@@ -371,7 +371,7 @@ def forward(expr, variables):
     return fw
 
 
-def named_derivative(expr, wrt, layout="numerator"):
+def named_derivative(expr, wrt, layout="numerator", record=None):
     """The derivative of the scalar ``expr`` with named intermediates.
 
     Returns a :class:`Named`: the definitions of the forward values
@@ -384,7 +384,10 @@ def named_derivative(expr, wrt, layout="numerator"):
     so the rules and forms are the same; the cost is linear in the number of
     layers of a network.  Where the flat derivative holds only for invertible
     matrices, so does this one (:func:`~sympy_matdiff.domains.valid_where`
-    of ``.doit()`` says where).
+    of ``.doit()`` says where).  A list ``record`` receives the local
+    problems ``("gradient", u, phi, g)`` (g = dphi/du in u's shape) and the
+    adjoints written out without a name, ``("inline", δ, value)``
+    (:func:`~sympy_matdiff.derivation` shows them).
 
     >>> from sympy import HadamardProduct, MatrixSymbol, OneMatrix
     >>> from sympy_matdiff import named_derivative, softplus
@@ -411,6 +414,8 @@ def named_derivative(expr, wrt, layout="numerator"):
         for u in targets:
             if u in used:
                 adjoint[u].append(local.gradient(phi, u))
+                if record is not None:
+                    record.append(("gradient", u, phi, adjoint[u][-1]))
 
     spread(fw.root, fw.root)
     backward, inline = [], {}
@@ -425,6 +430,8 @@ def named_derivative(expr, wrt, layout="numerator"):
         if _is_small(delta) or fw.kind[v] == "value" or is_scalar_like(v) and \
                 len([u for u in targets if e.has(u)]) == 1:
             inline[D] = delta        # used once, by the argument's adjoint
+            if record is not None:
+                record.append(("inline", D, delta))
         else:
             backward.append((D, delta))
         spread(_pairing(D, e), e)

@@ -616,14 +616,16 @@ def _latex_why(w):
 
 
 @guard_depth
-def derivation(expr, wrt, layout="numerator"):
+def derivation(expr, wrt, layout="numerator", named=False):
     """The step-by-step derivation of ``d(expr)`` and of ``d(expr)/d(wrt)``.
 
     Returns a :class:`Derivation`: ``.steps`` (each a :class:`Step`, the
     expression after it and its justification), ``.result`` (what
     :func:`~sympy_matdiff.derivative` returns), ``.final`` (the identity the
     result is read from), and the renderers ``str()``, ``.latex()``,
-    ``.markdown()`` and ``_repr_latex_`` for Jupyter.
+    ``.markdown()`` and ``_repr_latex_`` for Jupyter.  With ``named=True``
+    (a scalar ``expr``), the derivation of
+    :func:`~sympy_matdiff.named_derivative`: a :class:`NamedDerivation`.
 
     >>> from sympy import MatrixSymbol, Trace
     >>> from sympy_matdiff import derivation
@@ -636,6 +638,8 @@ def derivation(expr, wrt, layout="numerator"):
     from eq. (3): d(Trace(A*X*B))/dX = B*A
     """
     check_layout(layout)
+    if named:
+        return named_derivation(expr, wrt, layout)
     X = _check_variable(wrt)
     expr = prepare(expr)
     steps, start = chain_steps(expr, X)
@@ -653,6 +657,89 @@ def derivation(expr, wrt, layout="numerator"):
     from .domains import note, valid_where
     return Derivation(expr, X, layout, steps, result, final, lets, names,
                       note(valid_where(expr, result)), read_off, simplified)
+
+
+@dataclass
+class NamedDerivation:
+    """The derivation of a :class:`~sympy_matdiff.backprop.Named` result:
+    the forward names ("let z1 = W1 x, ..."), then each local derivative,
+    itself a :class:`Derivation` in the shape of its variable (layout
+    "mixed"), and the adjoint it adds to, then the result.
+    """
+
+    expr: object
+    named: object                # the Named result
+    lets: list                   # [(name, definition)] of the forward pass
+    local: list                  # [(u, phi, Derivation)], in the order computed
+    inline: list                 # [(δ, value)]: adjoints written out, no name
+
+    @property
+    def result(self):
+        return self.named.result
+
+    def text(self, printer=sstr):
+        lines = ["let " + ", ".join(f"{printer(n)} = {printer(e)}"
+                                    for n, e in self.lets)] if self.lets else []
+        values = dict(self.inline)
+        for u, phi, steps in self.local:
+            lines += ["", f"the gradient of {printer(phi)} by {printer(u)} "
+                      "(in its shape):"]
+            lines += ["    " + line for line in steps.text(printer).splitlines()]
+        lines.append("")
+        for n, e in self.named.definitions:
+            if n not in dict(self.lets):
+                lines.append(f"{printer(n)} = {printer(e)}    [the sum of "
+                             "its gradients above]")
+        for n, v in values.items():
+            lines.append(f"where {printer(n)} = {printer(v)}")
+        for is_result, n, e in self.named._rows():
+            if is_result:
+                lines.append(f"df/d{printer(n)} = {printer(e)}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.text()
+
+    __repr__ = __str__
+
+    def latex(self):
+        return "\n\n".join(
+            ["let $" + ", ".join(f"{latex(n)} = {latex(e)}" for n, e in self.lets)
+             + "$"] + [s.latex() for _, _, s in self.local]
+            + ["$" + latex(self.named) + "$"])
+
+    def _repr_latex_(self):
+        return "$\\displaystyle " + latex(self.named) + "$"
+
+
+def named_derivation(expr, wrt, layout="numerator"):
+    """:func:`derivation` with ``named=True``.
+
+    >>> from sympy import MatrixSymbol, Trace, tanh
+    >>> from sympy_matdiff import derivation
+    >>> W, x = MatrixSymbol('W', 2, 3), MatrixSymbol('x', 3, 1)
+    >>> h = (W*x).applyfunc(tanh)
+    >>> print(derivation(Trace(h.T*h), W, named=True))  # doctest: +ELLIPSIS
+    let z1 = W*x, h1 = tanh(z1)
+    <BLANKLINE>
+    the gradient of Trace(h1.T*h1) by h1 (in its shape):
+        d(Trace(h1.T*h1)) = ...
+    ...
+    delta1 = ...
+    df/dW = x*delta1.T
+    """
+    from .backprop import forward, named_derivative
+    record = []
+    g = named_derivative(expr, wrt, layout, record)
+    wrts = set(wrt) if isinstance(wrt, (tuple, list)) else {wrt}
+    fw = forward(expr, tuple(wrts))
+    shown = {n for n, _ in g.definitions}
+    lets = [(n, e) for n, e in fw.definitions if n in shown]
+    local = [(u, phi, derivation(phi, u, "mixed"))
+             for kind, u, phi, *_ in record if kind == "gradient"]
+    inline = [(D, v) for kind, D, v in
+              (r for r in record if r[0] == "inline")]
+    return NamedDerivation(fw.expr, g, lets, local, inline)
 
 
 def _simplification_steps(expr, X, layout):

@@ -274,3 +274,18 @@ def test_codegen_named_on_the_corpus(case):
     (v1, g1), (v2, g2) = named(*args), flat(*args)
     assert np.allclose(v1, v2, rtol=1e-10, atol=1e-12)
     assert np.allclose(g1, g2, rtol=1e-10, atol=1e-12)
+
+
+def test_named_derivation_shows_each_local_derivative():
+    from sympy_matdiff import derivation
+    f, Ws, x = network((4, 3, 2))
+    steps = derivation(f, Ws[0], named=True)
+    text = str(steps)
+    assert text.startswith("let z1 = W1*x, h1 = tanh(z1)")
+    assert text.count("the gradient of") == len(steps.local) == 3
+    assert "by z1 (in its shape)" in text and "[eq. (19)]" in text
+    assert text.endswith("df/dW1 = x*delta1.T")
+    assert steps.result == named_derivative(f, Ws[0]).result
+    for u, phi, d in steps.local:       # each local step is a checked derivative
+        assert d.result == derivative(phi, u, "mixed")
+    assert r"\begin{aligned}" in steps._repr_latex_() and "align*" in steps.latex()
