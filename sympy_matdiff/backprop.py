@@ -37,7 +37,7 @@ gives the flat expression that :func:`~sympy_matdiff.derivative` returns
 >>> print(named_derivative(Trace(r.T*r), W1))
 z1 = W1*x
 h1 = tanh(z1)
-delta1 = (2*W2.T*(W2*h1 - y))∘(-h1^∘2 + 1)
+delta1 = (2*W2.T*(W2*h1 - y))∘(1 - h1^∘2)
 df/dW1 = x*delta1.T
 """
 from sympy import (Add, Basic, Dummy, Expr, Function, HadamardPower,

@@ -17,7 +17,7 @@ as a textbook writes them, where SymPy's ``str`` spells
 """
 from sympy import HadamardProduct, MatAdd, MatMul
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 
@@ -77,6 +77,22 @@ class MatdiffStrPrinter(StrPrinter):
 
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"
+
+    def _print_MatAdd(self, expr):
+        # a textbook writes 1 - tanh(z)^∘2, not -tanh(z)^∘2 + 1: the terms
+        # without a sign first, each group in SymPy's order
+        prec, signed = precedence(expr), []
+        for term in expr.args:
+            t = self._print(term)
+            sign = "-" if t.startswith("-") and not term.is_Add else "+"
+            t = t[1:] if sign == "-" else t
+            if precedence(term) < prec or term.is_Add:
+                t = f"({t})"
+            signed.append((sign, t))
+        signed.sort(key=lambda st: st[0] == "-")        # stable
+        (sign, first), rest = signed[0], signed[1:]
+        return ("-" if sign == "-" else "") + first + "".join(
+            f" {s} {t}" for s, t in rest)
 
     def _print_HadamardPower(self, expr):
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=False)
