@@ -330,6 +330,10 @@ def parser():
                    help="the Hessian of a scalar expression instead")
     p.add_argument("--steps", action="store_true",
                    help="show the derivation step by step")
+    p.add_argument("--named", action="store_true",
+                   help="the derivative with named intermediates, as "
+                   "backpropagation writes it (z1 = W1*x, h1 = tanh(z1), "
+                   "delta1 = ...; a scalar expression)")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
     p.add_argument("--check", action="store_true",
                    help="verify numerically against finite differences "
@@ -470,6 +474,8 @@ def _run(args, out, err, stdin):
                      "the layout of the derivative returned beside it")
     if args.hessian and args.steps:
         raise _Usage("--steps shows derivatives, not Hessians")
+    if args.hessian and args.named:
+        raise _Usage("--named shows derivatives, not Hessians")
     variables = [parsed.symbols[w] for w in wrt]
     expr = parsed.expr
     notes = list(parsed.notes)
@@ -477,8 +483,14 @@ def _run(args, out, err, stdin):
               zip(wrt, variables) if not expr.has(v)]
     for note in notes:
         print(f"note: {note}", file=err)
-    results = [hessian(expr, v) if args.hessian else
-               derivative(expr, v, args.layout) for v in variables]
+    named = None
+    if args.named:
+        from .backprop import named_derivative
+        named = named_derivative(expr, tuple(variables), args.layout)
+        results = list(named.doit())
+    else:
+        results = [hessian(expr, v) if args.hessian else
+                   derivative(expr, v, args.layout) for v in variables]
     from .domains import note as domain_note, valid_where
     for w, r in zip(wrt, results):      # e.g. "holds where X is invertible"
         if domain_note(valid_where(expr, r)):
@@ -487,7 +499,9 @@ def _run(args, out, err, stdin):
     steps = None
     if args.steps:
         from .derivations import derivation
-        steps = [derivation(expr, v, args.layout) for v in variables]
+        steps = [derivation(expr, tuple(variables), args.layout, named=True)
+                 ] if named is not None else [
+            derivation(expr, v, args.layout) for v in variables]
     checks = None
     if args.check:
         checks = [_check(parsed, v, r, args) for v, r in zip(variables, results)]
@@ -500,7 +514,8 @@ def _run(args, out, err, stdin):
                          "not available in this installation") from None
         code = codegen(expr, variables[0] if len(variables) == 1
                        else tuple(variables), backend=args.code,
-                       layout=args.layout, hessian=args.hessian)
+                       layout=args.layout, hessian=args.hessian,
+                       named=args.named)
     if args.json:
         _print_json(args, parsed, wrt, results, steps, checks, code, notes, out)
     elif code:
@@ -510,6 +525,22 @@ def _run(args, out, err, stdin):
         print(code.rstrip("\n"), file=out)
         for w, c in zip(wrt, checks or ()):
             print(f"check{' ' + w if len(wrt) > 1 else ''}: {c}", file=err)
+    elif named is not None:
+        print(("% " if args.latex else "# ") + layout_line(
+            expr, variables, args.layout) + ", with named intermediates",
+            file=out)
+        if steps:
+            print(steps[0].latex() if args.latex else steps[0].text(show),
+                  file=out)
+        elif args.latex:
+            from .printing import latex
+            print(latex(named), file=out)
+        else:
+            for is_result, n, e in named._rows():
+                print(("df/d" if is_result else "") + f"{show(n)} = {show(e)}",
+                      file=out)
+        for w, c in zip(wrt, checks or ()):
+            print(f"check{' ' + w if len(wrt) > 1 else ''}: {c}", file=out)
     else:
         print(("% " if args.latex else "# ") + layout_line(
             expr, variables, args.layout, args.hessian), file=out)

@@ -191,6 +191,27 @@ def test_steps_and_latex():
     assert run("x'*x", "--steps", "--hessian")[0] == 2
 
 
+def test_named_intermediates():
+    status, out, _ = run("sum((W2*tanh(W1*x) - y).^2)", "--wrt", "W1,W2",
+                         "--named", "--check")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[:2] == ["z1 = W1*x", "h1 = tanh(z1)"]
+    assert "df/dW1 = x*delta1.T" in lines and "df/dW2 = 2*h1*v1.T" in lines
+    assert sum(line.startswith("check W") and "pass" in line
+               for line in lines) == 2
+    status, out, _ = run("logdet(X) + tr(A*inv(X))", "--named", "--wrt", "X",
+                         "--latex")
+    assert out.startswith(r"\begin{aligned}V_{1} &= X^{-1}")
+    status, out, _ = run("sum(tanh(W*x))", "--wrt", "W", "--named", "--steps")
+    assert out.startswith("let z1 = W*x") and "the gradient of" in out
+    status, out, _ = run("sum(tanh(W*x))", "--wrt", "W", "--named", "--code",
+                         "numpy")
+    assert status == 0 and "    z1 = (W @ x)" in out
+    assert run("x'*x", "--named", "--hessian")[0] == 2
+    assert run("W*x", "--wrt", "W", "--named")[0] != 0
+
+
 def test_check_passes_and_prints_the_max_error():
     status, out, _ = run("l(W2*sigma(W1*x))", "--wrt", "W1", "--check")
     assert status == 0
