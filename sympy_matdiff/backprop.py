@@ -54,7 +54,7 @@ from .domains import as_matrix_expression, finish, repair
 from .errors import IdentificationError
 from .expressions import Elementwise
 from .functions import _VectorFunction
-from .identification import is_scalar_like, numerator_derivative
+from .identification import derivative, is_scalar_like, numerator_derivative
 from .layouts import check_layout, from_numerator
 from .printing import sstr
 from .textbook import bottom_up, collect, textbook_form
@@ -151,20 +151,20 @@ class Named(Basic):
 
     def _sympystr(self, printer):
         return "\n".join(
-            (f"df/d{printer._print(n)}" if derivative else printer._print(n))
-            + f" = {sstr(e)}" for derivative, n, e in self._rows())
+            (f"df/d{printer._print(n)}" if is_result else printer._print(n))
+            + f" = {sstr(e)}" for is_result, n, e in self._rows())
 
     def _latex(self, printer):
         return r"\begin{aligned}" + r" \\ ".join(
             (r"\frac{\partial f}{\partial " + printer._print(n) + "}"
-             if derivative else printer._print(n)) + " &= " + printer._print(e)
-            for derivative, n, e in self._rows()) + r"\end{aligned}"
+             if is_result else printer._print(n)) + " &= " + printer._print(e)
+            for is_result, n, e in self._rows()) + r"\end{aligned}"
 
     def _pretty(self, printer):
         lines = []
-        for derivative, n, e in self._rows():
+        for is_result, n, e in self._rows():
             lhs = printer._print(n)
-            if derivative:
+            if is_result:
                 lhs = prettyForm(*lhs.left("∂f/∂"))
             lines.append(prettyForm(*lhs.right(" = ", printer._print(e))))
         return prettyForm(*stringPict.stack(*lines))
@@ -439,9 +439,9 @@ def named_derivative(expr, wrt, layout="numerator", record=None):
     for X in wrts:
         G = _sum([(transpose(g) if getattr(g, "is_Matrix", False) else g)
                   for g in adjoint[X]])
-        if G is None:
-            raise IdentificationError(f"named_derivative: {expr} does not "
-                                      f"depend on {X}; derivative() gives 0.")
+        if G is None:           # X does not occur, or only in a constant
+            results.append(derivative(expr, X, layout))
+            continue
         G = _rebuild(G.xreplace(inline))
         G = textbook_form(fold_transposes(G) if G.is_Matrix else G)
         results.append(from_numerator(_with_names(G, fw), expr, X, layout))

@@ -60,7 +60,8 @@ H1 = CTX.mpf("1e-12")
 H2 = CTX.mpf("1e-8")
 LAYOUTS = ("numerator", "denominator", "mixed")
 ROTATION = ["derivative[numerator]", "derivative[denominator]",
-            "derivative[mixed]", "hessian", "derivation", "sympy_diff", "codegen"]
+            "derivative[mixed]", "hessian", "derivation", "sympy_diff", "codegen",
+            "named"]
 ALL = ["differential"] + ROTATION
 
 
@@ -198,6 +199,21 @@ def prop_derivative(ex, layout):
     J, top = numeric_jacobian(f, X, ex.point)
     want = in_layout(J, _f_scalar_like(f), X, layout)
     _compare(value(G, ex.point), want, f"derivative[{layout}]", top * 1e-3)
+    return G
+
+
+def prop_named(ex):
+    """``named_derivative(f, X)``, its names substituted back, equals the
+    finite-difference gradient (scalar f; the layout varies with the seed)."""
+    from .backprop import named_derivative
+    f, X = ex.expr, ex.wrt
+    if not _f_scalar_like(f):
+        raise Skip("named intermediates need a scalar f")
+    layout = LAYOUTS[hash(str(ex.seed) + "named") % 3]
+    G = named_derivative(f, X, layout).doit()
+    J, top = numeric_jacobian(f, X, ex.point)
+    want = in_layout(J, True, X, layout)
+    _compare(value(G, ex.point), want, f"named[{layout}]", top * 1e-3)
     return G
 
 
@@ -344,6 +360,7 @@ PROPERTIES = {
     "derivation": prop_derivation,
     "sympy_diff": prop_sympy_diff,
     "codegen": prop_codegen,
+    "named": prop_named,
 }
 
 
