@@ -18,7 +18,8 @@ from .errors import (CodegenError, IdentificationError, MatrixCalculusError,
 from .expressions import Adjugate, adj, prime, scalar_function  # noqa: F401
 from .functions import (log_sigmoid, logsumexp, relu, sigmoid, softmax,
                         softplus)
-from .identification import derivative, hessian  # noqa: F401 (not in __all__)
+from .identification import hessian  # noqa: F401 (not in __all__)
+from . import identification as _identification
 from .derivations import Derivation, derivation
 from .backprop import Named, named_derivative
 from .layouts import LayoutError, to_layout
@@ -28,6 +29,20 @@ from .rules import RULES, Rule
 from . import hooks
 
 hooks.install()
+
+
+def derivative(expr, wrt, layout="numerator", named=False):
+    if named:
+        return named_derivative(expr, wrt, layout)
+    return _identification.derivative(expr, wrt, layout)
+
+
+# the engine's docstring, and the one argument this layer adds
+derivative.__doc__ = _identification.derivative.__doc__.replace(
+    "    >>> from sympy import MatrixSymbol, Symbol\n",
+    "    With ``named=True``, the derivative with named intermediates, as\n"
+    "    backpropagation writes it: :func:`named_derivative`.\n\n"
+    "    >>> from sympy import MatrixSymbol, Symbol\n", 1)
 
 __version__ = "0.1.0"
 

@@ -82,7 +82,7 @@ class MatdiffStrPrinter(StrPrinter):
         # a textbook writes 1 - tanh(z)^∘2, not -tanh(z)^∘2 + 1: the terms
         # without a sign first, each group in SymPy's order
         prec, signed = precedence(expr), []
-        for term in expr.args:
+        for term in self._as_ordered_terms(expr):
             t = self._print(term)
             sign = "-" if t.startswith("-") and not term.is_Add else "+"
             t = t[1:] if sign == "-" else t
