@@ -212,7 +212,11 @@ class FunctionGradient(MatrixExpr):
         return prettyForm(self._sympystr(printer))
 
 
-_ARG = Dummy("d")
+# The variable of every element-wise function.  Real, as the entries of our
+# matrices are: SymPy's functions of a variable it cannot prove real ask for
+# its real and imaginary parts, whose size doubles with each nested level
+# (tanh nested 10 deep took 25 s to build and differentiate; now milliseconds).
+_ARG = Dummy("d", real=True)
 
 
 def readable_lambda(function):
@@ -231,7 +235,10 @@ def readable_lambda(function):
     var = function.variables[0]
     taken = {str(a) for a in function.expr.free_symbols - {var}}
     name = next(c for c in ("u", "v", "w", "s", "u_") if c not in taken)
-    new = Symbol(name)
+    # real like the variable it stands for (printed the same): a body of
+    # nested functions rebuilt on a variable not known real costs time
+    # exponential in the depth (see _ARG)
+    new = Symbol(name, real=True) if var.is_real else Symbol(name)
     return new, function.expr.xreplace({var: new})
 
 
