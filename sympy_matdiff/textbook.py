@@ -172,9 +172,41 @@ def fuse(e):
     return _entrywise_roots(e, lambda s: [s])
 
 
+# More terms than this in an expansion and the expanded forms are not tried:
+# expanding a product of k sums (σ'∘ nested k deep) has 2^k terms, and so
+# would the cost of factoring them back.
+EXPANSION_LIMIT = 16
+
+
+def expansion_bound(s):
+    """An upper bound on the number of terms of ``expand(s)`` with function
+    applications held fixed (as :func:`_protected` holds them).
+
+    >>> from sympy import Symbol, tanh
+    >>> from sympy_matdiff.textbook import expansion_bound
+    >>> a, b, c = Symbol('a'), Symbol('b'), Symbol('c')
+    >>> expansion_bound((1 - a)*(1 - b)*(1 - tanh(a + b + c))), expansion_bound((a + b)**3)
+    (8, 8)
+    """
+    if isinstance(s, Function) or not s.args:
+        return 1
+    if s.is_Add:
+        return sum(expansion_bound(a) for a in s.args)
+    if s.is_Mul:
+        n = 1
+        for a in s.args:
+            n *= expansion_bound(a)
+        return n
+    if s.is_Pow and s.exp.is_Integer:
+        return expansion_bound(s.base) ** abs(int(s.exp))
+    return 1
+
+
 @transform("expand Hadamard products", EXPAND)
 def expand_hadamard(e):
     def forms(s):
+        if expansion_bound(s) > EXPANSION_LIMIT:
+            return [s]
         ex = _protected(s, expand)
         out = [s, ex, _protected(ex, factor_terms), _signed(_protected(ex, factor))]
         return out
