@@ -21,6 +21,10 @@ Importing the package calls :func:`install` once.  It registers
   ``2*A.T*A`` of a second derivative into a scalar ``Mul``, and
   ``KroneckerProduct._eval_trace``, which applies tr(A ⊗ B) = tr(A) tr(B)
   to non-square factors (``t*Trace(A ⊗ B)*X`` with A 1x2 fails);
+* a cache around ``DiagMatrix.doit``, which asks ``Q.diagonal`` of its
+  vector (a SAT query, up to a second) each time an expression holding it
+  is negated, scaled, transposed or printed (same answers; the Hessian of
+  a two-layer network took 5 s, most of it there);
 * NumPy code printing (``lambdify(args, expr, "numpy")``) for ``Trace``,
   ``Determinant``, ``HadamardPower``, element-wise functions and the
   plugin's ``JacobianArray``, where SymPy's printer lacks them, and
@@ -55,6 +59,7 @@ import importlib
 import warnings
 
 from sympy import S
+from sympy.core.cache import cacheit
 
 from . import sympy_diff
 from .expressions import ScalarFunction
@@ -128,6 +133,23 @@ def _kronecker_trace(original, self):
     return None
 
 
+def _diagonal_doit(original, self, **hints):
+    # SymPy's DiagMatrix.doit asks Q.diagonal of its vector, a SAT query that
+    # takes up to a second for a Hadamard product of element-wise functions,
+    # and every -M, c*M and transposed product around it calls doit again
+    # (-M prints as a negation: printing one asks too).  The answer is kept
+    # for the expression and the global assumptions asked under, in SymPy's
+    # cache (emptied by clear_cache with the rest).
+    from sympy.assumptions import global_assumptions
+    return _cached_doit(original, self, tuple(sorted(hints.items())),
+                        frozenset(global_assumptions))
+
+
+@cacheit
+def _cached_doit(original, expr, hints, context):
+    return original(expr, **dict(hints))
+
+
 _MISSING = object()
 
 # (module, class, attribute, kind, what): kind "add" sets the attribute
@@ -152,6 +174,8 @@ HOOKS = [
      _matrix_content_primitive),
     ("sympy.matrices.expressions.kronecker", "KroneckerProduct", "_eval_trace",
      "wrap", _kronecker_trace),
+    ("sympy.matrices.expressions.diagonal", "DiagMatrix", "doit", "wrap",
+     _diagonal_doit),
     ("sympy.printing.numpy", "NumPyPrinter", "_print_Trace", "add", _numpy_trace),
     ("sympy.printing.numpy", "NumPyPrinter", "_print_Determinant", "add",
      _numpy_determinant),
