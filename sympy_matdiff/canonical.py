@@ -33,6 +33,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import facts
+from .cost import Printed
 from .differentials import DIFFERENTIALS, ScalarDifferential, zero_like
 
 
@@ -267,9 +268,10 @@ def _transposed_differentials(m):
 
 
 def cost(m):
-    """Untransposed differentials first, then fewer transposes, then length."""
-    text = str(m)   # printed once: printing large products is slow
-    return (_transposed_differentials(m), len(m.atoms(Transpose)), len(text), text)
+    """Untransposed differentials first, then fewer transposes, then length
+    (and the text): printed only to break a tie, as SymPy's printing of a
+    product is slow (it negates the product to see its sign)."""
+    return (_transposed_differentials(m), len(m.atoms(Transpose)), Printed(m))
 
 
 def fold_transposes(e):
@@ -301,8 +303,10 @@ def candidates(m):
 
 def best_form(ms):
     """The cheapest way to write any of the equal monomials ``ms``."""
-    return min((cf for m in ms for cf in candidates(m)),
-               key=lambda cf: cost(cf[0]))
+    options = [cf for m in ms for cf in candidates(m)]
+    if len(options) == 1:
+        return options[0]
+    return min(options, key=lambda cf: cost(cf[0]))
 
 
 def _rotations(T):

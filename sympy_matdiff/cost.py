@@ -48,9 +48,16 @@ def size(e):
     return own + sum(size(a) for a in e.args)
 
 
-class _Printed:
+class Printed:
     """The printed form, as (length, text), computed only when compared:
-    SymPy's printing of products is slow, and most ties break before it."""
+    SymPy's printing of products is slow, and most ties break before it.
+
+    >>> from sympy import MatrixSymbol
+    >>> from sympy_matdiff.cost import Printed
+    >>> A, B = MatrixSymbol('A', 2, 2), MatrixSymbol('B', 2, 2)
+    >>> Printed(A*B) < Printed(A*B + B), Printed(A) == Printed(A)
+    (True, True)
+    """
 
     __slots__ = ("expr", "_key")
 
@@ -77,7 +84,7 @@ def cost(e):
     printed length: what a reader has to take in."""
     transposes = e.atoms(Transpose)
     under = sum(size(t) for t in transposes)
-    return (lambdas(e), size(e), len(transposes), -under, _Printed(e))
+    return (lambdas(e), size(e), len(transposes), -under, Printed(e))
 
 
 def cheaper(a, b):
