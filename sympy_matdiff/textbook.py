@@ -29,6 +29,7 @@ from sympy import (Basic, DiagMatrix, Dummy, Function, HadamardPower,
                    MatMul, Mul, OneMatrix, S, Trace, Transpose, expand, factor,
                    factor_terms, preorder_traversal, transpose,
                    default_sort_key)
+from sympy.core.cache import cacheit
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import facts
@@ -107,21 +108,19 @@ INNER = Fact("x^T y = 1^T(x∘y)", r"\mathbf{x}^\top\mathbf{y}="
              r"\mathbf{1}^\top(\mathbf{x}\circ\mathbf{y})")
 
 
-def _entrywise_roots(e, scalar_forms):
-    """Each maximal entrywise part of ``e`` written in its cheapest form among
+def _cheapest_entrywise(node, scalar_forms):
+    """The entrywise part ``node`` written in its cheapest form among
     ``scalar_forms(s)`` of its scalar expression s."""
-    def rewrite(node):
-        if not _is_matrix(node) or not has_entrywise_content(node):
-            return node
-        alg = Algebra(leaf=lambda M: fold_transposes(M))
-        try:
-            s = recognise(alg.to_scalar(node))
-            options = [alg.to_matrix(f, node.shape, cost) for f in scalar_forms(s)]
-        except NoMatrixForm:
-            return node
-        best = min(options, key=cost)
-        return best if cheaper(best, node) else node
-    return _roots_first(e, rewrite)
+    if not _is_matrix(node) or not has_entrywise_content(node):
+        return node
+    alg = Algebra(leaf=fold_transposes)
+    try:
+        s = recognise(alg.to_scalar(node))
+        options = [alg.to_matrix(f, node.shape, cost) for f in scalar_forms(s)]
+    except NoMatrixForm:
+        return node
+    best = min(options, key=cost)
+    return best if cheaper(best, node) else node
 
 
 def _roots_first(e, rewrite):
@@ -129,9 +128,17 @@ def _roots_first(e, rewrite):
     if not isinstance(e, Basic) or e.is_Atom or isinstance(e, Lambda):
         return e
     if _is_matrix(e) and has_entrywise_content(e):
-        return rewrite(_leaves_first(e, rewrite))
+        return _rewritten_root(e, rewrite)
     args = [_roots_first(a, rewrite) for a in e.args]
     return rebuild(e, args) if args != list(e.args) else e
+
+
+@cacheit
+def _rewritten_root(e, rewrite):
+    # the settling loop applies each transform to mostly unchanged trees
+    # again and again: each entrywise part is rewritten once per rewrite (a
+    # function of the part alone; the leaves' dummies have fixed indices)
+    return rewrite(_leaves_first(e, rewrite))
 
 
 def _leaves_first(e, rewrite):
@@ -167,9 +174,13 @@ def _signed(s):
     return s
 
 
+def _fused(node):
+    return _cheapest_entrywise(node, lambda s: [s])
+
+
 @transform("entrywise algebra", ENTRYWISE)
 def fuse(e):
-    return _entrywise_roots(e, lambda s: [s])
+    return _roots_first(e, _fused)
 
 
 # More terms than this in an expansion and the expanded forms are not tried:
@@ -202,15 +213,20 @@ def expansion_bound(s):
     return 1
 
 
+def _expanded_forms(s):
+    if expansion_bound(s) > EXPANSION_LIMIT:
+        return [s]
+    ex = _protected(s, expand)
+    return [s, ex, _protected(ex, factor_terms), _signed(_protected(ex, factor))]
+
+
+def _expanded(node):
+    return _cheapest_entrywise(node, _expanded_forms)
+
+
 @transform("expand Hadamard products", EXPAND)
 def expand_hadamard(e):
-    def forms(s):
-        if expansion_bound(s) > EXPANSION_LIMIT:
-            return [s]
-        ex = _protected(s, expand)
-        out = [s, ex, _protected(ex, factor_terms), _signed(_protected(ex, factor))]
-        return out
-    return _entrywise_roots(e, forms)
+    return _roots_first(e, _expanded)
 
 
 @transform("diag of a sum", DIAG_SUM)
