@@ -29,6 +29,7 @@ from sympy import (Add, HadamardPower, HadamardProduct, Identity,
                    KroneckerProduct, MatAdd, MatMul, MatPow, Mul, OneMatrix,
                    Pow, S, Trace, Transpose, ZeroMatrix, default_sort_key,
                    preorder_traversal, transpose)
+from sympy.core.cache import cacheit
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -274,6 +275,7 @@ def cost(m):
     return (_transposed_differentials(m), len(m.atoms(Transpose)), Printed(m))
 
 
+@cacheit     # a function of e alone, asked of the same parts again and again
 def fold_transposes(e):
     """Write a sum of transposes as the transpose of a sum where that is shorter.
 
