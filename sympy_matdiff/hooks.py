@@ -21,10 +21,12 @@ Importing the package calls :func:`install` once.  It registers
   ``2*A.T*A`` of a second derivative into a scalar ``Mul``, and
   ``KroneckerProduct._eval_trace``, which applies tr(A ⊗ B) = tr(A) tr(B)
   to non-square factors (``t*Trace(A ⊗ B)*X`` with A 1x2 fails);
-* a cache around ``DiagMatrix.doit``, which asks ``Q.diagonal`` of its
-  vector (a SAT query, up to a second) each time an expression holding it
-  is negated, scaled, transposed or printed (same answers; the Hessian of
-  a two-layer network took 5 s, most of it there);
+* a cache around the ``doit`` of ``MatMul``, ``MatAdd``, ``Transpose``,
+  ``HadamardProduct`` and ``DiagMatrix``, which SymPy calls on a whole
+  product each time it is negated, scaled, transposed or printed, and
+  ``DiagMatrix``'s asks ``Q.diagonal`` of its vector (a SAT query, up to a
+  second): same answers, per expression, until ``clear_cache()`` (the
+  Hessian of a two-layer network took 5 s, most of it there);
 * NumPy code printing (``lambdify(args, expr, "numpy")``) for ``Trace``,
   ``Determinant``, ``HadamardPower``, element-wise functions and the
   plugin's ``JacobianArray``, where SymPy's printer lacks them, and
@@ -133,13 +135,14 @@ def _kronecker_trace(original, self):
     return None
 
 
-def _diagonal_doit(original, self, **hints):
-    # SymPy's DiagMatrix.doit asks Q.diagonal of its vector, a SAT query that
-    # takes up to a second for a Hadamard product of element-wise functions,
-    # and every -M, c*M and transposed product around it calls doit again
-    # (-M prints as a negation: printing one asks too).  The answer is kept
-    # for the expression and the global assumptions asked under, in SymPy's
-    # cache (emptied by clear_cache with the rest).
+def _remembered_doit(original, self, **hints):
+    # SymPy's -M, c*M and transposed products call doit() on the whole
+    # product, which walks every part again (and -M prints as a negation:
+    # printing does it too); DiagMatrix.doit asks Q.diagonal of its vector, a
+    # SAT query that takes up to a second for a Hadamard product of
+    # element-wise functions.  The result is kept for the expression, the
+    # hints and the global assumptions (which ask() reads), in SymPy's cache
+    # (emptied by clear_cache with the rest).
     from sympy.assumptions import global_assumptions
     return _cached_doit(original, self, tuple(sorted(hints.items())),
                         frozenset(global_assumptions))
@@ -175,7 +178,15 @@ HOOKS = [
     ("sympy.matrices.expressions.kronecker", "KroneckerProduct", "_eval_trace",
      "wrap", _kronecker_trace),
     ("sympy.matrices.expressions.diagonal", "DiagMatrix", "doit", "wrap",
-     _diagonal_doit),
+     _remembered_doit),
+    ("sympy.matrices.expressions.matmul", "MatMul", "doit", "wrap",
+     _remembered_doit),
+    ("sympy.matrices.expressions.matadd", "MatAdd", "doit", "wrap",
+     _remembered_doit),
+    ("sympy.matrices.expressions.transpose", "Transpose", "doit", "wrap",
+     _remembered_doit),
+    ("sympy.matrices.expressions.hadamard", "HadamardProduct", "doit", "wrap",
+     _remembered_doit),
     ("sympy.printing.numpy", "NumPyPrinter", "_print_Trace", "add", _numpy_trace),
     ("sympy.printing.numpy", "NumPyPrinter", "_print_Determinant", "add",
      _numpy_determinant),
