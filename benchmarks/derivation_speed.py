@@ -16,6 +16,14 @@ Then, on the cases where plain SymPy answers right (compared numerically
 with the engine), the median and worst ratio plugged / plain (targets:
 median <= 1.5, no case over 3), and the medians of every column.  A 16x4
 ``JacobianArray.as_explicit()`` is timed too (target: under 0.1 s).
+
+Last, ``derivative()`` (``hessian()``) on families that grow in depth or
+width (issue 18), each with its target: ``det((adj(X)/2)^3)``, a sum of 200
+traces ``tr(A_i X^-1)``, a product of 60 factors with X 30 times (its trace,
+and the product itself: a matrix-valued Jacobian), ``tanh`` nested 20 deep
+on a 1x1 ``x`` and element-wise on a vector, and the Hessian by W1 of the
+6-layer network ``||W6 tanh(W5 tanh(... tanh(W1 x))) - y||^2``.
+``--families`` prints only these.
 """
 import argparse
 import json
@@ -110,11 +118,63 @@ def explicit_time():
     return type(R).__name__, R.numerator.shape, t
 
 
+def families():
+    """[(name, target in seconds, function)] of issue 18's growing cases."""
+    from sympy import Add, MatMul, MatrixSymbol, Trace, det, tanh
+    from sympy_matdiff import adj, derivative, hessian
+    from sympy_matdiff.expressions import Elementwise
+    n = 3
+    X = MatrixSymbol("X", n, n)
+    As = [MatrixSymbol(f"A{i}", n, n) for i in range(1, 201)]
+    product = MatMul(*[f for A in As[:30] for f in (A, X)])
+
+    def nested_tanh(x, depth=20):
+        for _ in range(depth):
+            x = Elementwise(tanh, x)
+        return x
+    x1, xv = MatrixSymbol("x", 1, 1), MatrixSymbol("x", n, 1)
+    x, y = MatrixSymbol("x", n, 1), MatrixSymbol("y", n, 1)
+    Ws = [MatrixSymbol(f"W{i}", n, n) for i in range(1, 7)]
+    h = x
+    for W in Ws[:-1]:
+        h = Elementwise(tanh, W * h)
+    r = Ws[-1] * h - y
+    return [
+        ("det((adj(X)/2)**3) by X", 1.0,
+         lambda: derivative(det((adj(X) / 2)**3), X)),
+        ("sum of 200 tr(A_i X**-1) by X", 1.0,
+         lambda: derivative(Add(*[Trace(A * X**-1) for A in As]), X)),
+        ("tr(A1 X A2 X ... A30 X) by X", 2.0,
+         lambda: derivative(Trace(product), X)),
+        ("A1 X A2 X ... A30 X by X (Jacobian)", 2.0,
+         lambda: derivative(product, X)),
+        ("tanh nested 20 deep, x 1x1", 1.0,
+         lambda: derivative(Trace(nested_tanh(x1)), x1)),
+        ("tanh nested 20 deep, element-wise, x 3x1", 1.0,
+         lambda: derivative(nested_tanh(xv), xv)),
+        ("Hessian of the 6-layer MLP by W1", 2.0,
+         lambda: hessian(r.T * r, Ws[0])),
+    ]
+
+
+def print_families(repeat):
+    print(f"{'family':44} {'CPU s':>8} {'target':>7}")
+    for name, target, fn in families():
+        t, _ = best_time(fn, repeat)
+        shown = f"{t:8.3f}" if t is not None else f"{'error':>8}"
+        print(f"{name:44} {shown} {target:6.1f}s", flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cases", type=int, default=10**6)
+    ap.add_argument("--families", action="store_true",
+                    help="only the growing families of issue 18")
     args = ap.parse_args(argv)
+    if args.families:
+        import sympy_matdiff  # noqa: F401
+        return print_families(args.repeat)
     theirs = _plain_in_own_process(args.repeat, args.cases)
 
     import sympy_matdiff  # noqa: F401  (plugs sympy.diff)
@@ -155,6 +215,8 @@ def main(argv=None):
     name, shape, t = explicit_time()
     print(f"{name} as_explicit(), numerator {shape[0]}x{shape[1]}: "
           f"{1000 * t:.1f} ms (target < 100 ms)")
+    print()
+    print_families(args.repeat)
 
 
 if __name__ == "__main__":
