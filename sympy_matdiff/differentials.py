@@ -22,6 +22,7 @@ from sympy import (Basic, Expr, Function, HadamardProduct, ImmutableMatrix,
                    sympify)
 from sympy import Adjoint, conjugate
 from sympy.matrices.expressions import MatrixExpr
+from sympy.core.cache import cacheit
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.pretty.stringpict import prettyForm
@@ -266,6 +267,11 @@ def check_input(expr):
             "sympy_matdiff.parser.parse (the matdiff command's language).")
     if not isinstance(expr, Basic):
         return expr
+    return _checked(expr)
+
+
+@cacheit    # derivative() checks its input, then d() the same expression
+def _checked(expr):
     for s in expr.free_symbols:
         if isinstance(s, Symbol) and s.is_real is not True and (
                 s.is_complex or s.is_real is False):
@@ -337,7 +343,9 @@ def prepare(expr):
     """
     from .expressions import Elementwise
     from .functions import recognise
-    expr = check_input(sympify(check_input(expr)))   # a string: refused
+    expr = check_input(expr)    # a string: refused
+    if not isinstance(expr, Basic):
+        expr = check_input(sympify(expr))
     if isinstance(expr, MatrixBase):
         return ImmutableMatrix(expr)
     return recognise(scalarize(expr).replace(
