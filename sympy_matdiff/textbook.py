@@ -467,16 +467,19 @@ def _factor_out(items):
             split.append((c * c2, fs))
         else:
             split.append((c, [core]))
+    # every coefficient negative: the sign goes outside, -A(B + C) rather
+    # than A(-B - C)
+    sign = -1 if all(c.is_extended_negative for c, _ in split) else 1
     for side in (0, -1):
         first = split[0][1][side]
         if all(len(fs) > 1 and fs[side] == first for _, fs in split):
-            rest = [MatMul(c, *(fs[1:] if side == 0 else fs[:-1]), evaluate=True)
-                    for c, fs in split]
+            rest = [MatMul(sign * c, *(fs[1:] if side == 0 else fs[:-1]),
+                           evaluate=True) for c, fs in split]
             inner = collect(rest)
             if inner is None:       # the terms cancel: no factor to take out
                 return None
-            return MatMul(first, inner, evaluate=True) if side == 0 else \
-                MatMul(inner, first, evaluate=True)
+            return MatMul(sign, first, inner, evaluate=True) if side == 0 else \
+                MatMul(sign, inner, first, evaluate=True)
     if all(isinstance(core, KroneckerProduct) and len(core.args) == 2
            for _, core in items):
         for side in (0, 1):
