@@ -73,14 +73,22 @@ def transform(name, fact, lookahead=False):
     return declare
 
 
+# bottom_up's results within one textbook_form call, by (part, rewrite): the
+# settling loop applies each transform to mostly unchanged trees again and
+# again (a stack, for textbook_form calls inside transforms)
+_memos = []
+
+
 def bottom_up(e, rewrite):
     """``rewrite`` applied to every node of ``e``, children first."""
     if not isinstance(e, Basic) or e.is_Atom or isinstance(e, Lambda):
         return e
-    args = [bottom_up(a, rewrite) for a in e.args]
-    if args != list(e.args):
-        e = rebuild(e, args)
-    return rewrite(e)
+    memo = _memos[-1] if _memos else {}
+    key = (e, rewrite)
+    if key not in memo:
+        args = [bottom_up(a, rewrite) for a in e.args]
+        memo[key] = rewrite(rebuild(e, args) if args != list(e.args) else e)
+    return memo[key]
 
 
 def rebuild(e, args):
@@ -231,98 +239,111 @@ def expand_hadamard(e):
     return _roots_first(e, _expanded)
 
 
+def _merge_diagonals(node):
+    if not isinstance(node, MatAdd):
+        return node
+    diags, rest = [], []
+    for t in node.args:
+        c, core = _split_matrix_coeff(t)
+        (diags if isinstance(core, DiagMatrix) else rest).append((c, core))
+    if len(diags) < 2:
+        return node
+    # diag of a row is diag of its transpose: sum the columns
+    cols = [(c, v if v.cols == 1 else transpose(v))
+            for c, v in ((c, core.args[0]) for c, core in diags)]
+    inner = MatAdd(*[MatMul(c, v) if c != 1 else v for c, v in cols],
+                   evaluate=True)
+    return MatAdd(DiagMatrix(inner), *[MatMul(c, core) if c != 1 else core
+                                       for c, core in rest], evaluate=True)
+
+
 @transform("diag of a sum", DIAG_SUM)
 def diag_sum(e):
-    def merge(node):
-        if not isinstance(node, MatAdd):
-            return node
-        diags, rest = [], []
-        for t in node.args:
-            c, core = _split_matrix_coeff(t)
-            (diags if isinstance(core, DiagMatrix) else rest).append((c, core))
-        if len(diags) < 2:
-            return node
-        # diag of a row is diag of its transpose: sum the columns
-        cols = [(c, v if v.cols == 1 else transpose(v))
-                for c, v in ((c, core.args[0]) for c, core in diags)]
-        inner = MatAdd(*[MatMul(c, v) if c != 1 else v for c, v in cols],
-                       evaluate=True)
-        return MatAdd(DiagMatrix(inner), *[MatMul(c, core) if c != 1 else core
-                                           for c, core in rest], evaluate=True)
-    return bottom_up(e, merge)
+    return bottom_up(e, _merge_diagonals)
 
 
 def _column(M):
     return _is_matrix(M) and M.shape[1] == 1
 
 
+def _diag_times_vector(node):
+    if not isinstance(node, MatMul):
+        return node
+    args = list(node.args)
+    for i, a in enumerate(args):
+        if not isinstance(a, DiagMatrix) or not _column(a.args[0]):
+            continue
+        v = a.args[0]
+        if i + 1 < len(args) and _column(args[i + 1]):
+            args[i:i + 2] = [HadamardProduct(v, args[i + 1])]
+            return MatMul(*args, evaluate=True)
+        if i > 0 and _is_matrix(args[i - 1]) and args[i - 1].shape[0] == 1:
+            args[i - 1:i + 1] = [Transpose(HadamardProduct(
+                transpose(args[i - 1]), v))]
+            return MatMul(*args, evaluate=True)
+    return node
+
+
 @transform("diag times a vector", DIAG_PRODUCT)
 def diag_product(e):
-    def merge(node):
-        if not isinstance(node, MatMul):
-            return node
-        args = list(node.args)
-        for i, a in enumerate(args):
-            if not isinstance(a, DiagMatrix) or not _column(a.args[0]):
-                continue
-            v = a.args[0]
-            if i + 1 < len(args) and _column(args[i + 1]):
-                args[i:i + 2] = [HadamardProduct(v, args[i + 1])]
-                return MatMul(*args, evaluate=True)
-            if i > 0 and _is_matrix(args[i - 1]) and args[i - 1].shape[0] == 1:
-                args[i - 1:i + 1] = [Transpose(HadamardProduct(
-                    transpose(args[i - 1]), v))]
-                return MatMul(*args, evaluate=True)
+    return bottom_up(e, _diag_times_vector)
+
+
+def _distribute_node(node):
+    if not isinstance(node, MatMul):
         return node
-    return bottom_up(e, merge)
+    args = list(node.args)
+    for i, a in enumerate(args):
+        if isinstance(a, MatAdd) and any(
+                isinstance(_split_matrix_coeff(t)[1], DiagMatrix) for t in a.args):
+            return MatAdd(*[MatMul(*args[:i], t, *args[i + 1:], evaluate=True)
+                            for t in a.args], evaluate=True)
+    return node
 
 
 @transform("distribute a product over diag(a) + B", facts.DISTRIBUTE, lookahead=True)
 def distribute(e):
-    def spread(node):
-        if not isinstance(node, MatMul):
-            return node
-        args = list(node.args)
-        for i, a in enumerate(args):
-            if isinstance(a, MatAdd) and any(
-                    isinstance(_split_matrix_coeff(t)[1], DiagMatrix) for t in a.args):
-                return MatAdd(*[MatMul(*args[:i], t, *args[i + 1:], evaluate=True)
-                                for t in a.args], evaluate=True)
+    return bottom_up(e, _distribute_node)
+
+
+def _inner_as_hadamard(node):
+    if not isinstance(node, MatMul):
         return node
-    return bottom_up(e, spread)
+    scalars = [a for a in node.args if not _is_matrix(a)]
+    mats = [a for a in node.args if _is_matrix(a)]
+    for i in range(len(mats) - 1):
+        if mats[i].shape[0] == 1 and mats[i + 1].shape[1] == 1 and (
+                has_entrywise_content(mats[i]) or
+                has_entrywise_content(mats[i + 1])):
+            n = mats[i].shape[1]
+            s = Trace(MatMul(OneMatrix(1, n), HadamardProduct(
+                transpose(mats[i]), mats[i + 1])))
+            rest = mats[:i] + mats[i + 2:]
+            if not rest:
+                return Mul(*scalars) * s * Identity(1)
+            return MatMul(*scalars, s, *rest, evaluate=True)
+    return node
 
 
 @transform("inner product as a Hadamard sum", INNER, lookahead=True)
 def inner_product(e):
-    def spread(node):
-        if not isinstance(node, MatMul):
-            return node
-        scalars = [a for a in node.args if not _is_matrix(a)]
-        mats = [a for a in node.args if _is_matrix(a)]
-        for i in range(len(mats) - 1):
-            if mats[i].shape[0] == 1 and mats[i + 1].shape[1] == 1 and (
-                    has_entrywise_content(mats[i]) or
-                    has_entrywise_content(mats[i + 1])):
-                n = mats[i].shape[1]
-                s = Trace(MatMul(OneMatrix(1, n), HadamardProduct(
-                    transpose(mats[i]), mats[i + 1])))
-                rest = mats[:i] + mats[i + 2:]
-                if not rest:
-                    return Mul(*scalars) * s * Identity(1)
-                return MatMul(*scalars, s, *rest, evaluate=True)
-        return node
-    return bottom_up(e, spread)
+    return bottom_up(e, _inner_as_hadamard)
 
 
 TRANSPOSE_PRODUCT = Fact("(AB)^T = B^T A^T", r"(\mathbf{A}\mathbf{B})^\top="
                          r"\mathbf{B}^\top\mathbf{A}^\top")
 
 
+def _transposed_product(n):
+    # SymPy's transpose() also splits the transposes of sums: fold them back
+    if isinstance(n, Transpose) and isinstance(n.arg, MatMul):
+        return fold_transposes(transpose(n.arg))
+    return n
+
+
 @transform("transpose of a product", TRANSPOSE_PRODUCT)
 def transpose_product(e):
-    # SymPy's transpose() also splits the transposes of sums: fold them back
-    return bottom_up(e, lambda n: fold_transposes(transpose(n.arg)) if isinstance(
-        n, Transpose) and isinstance(n.arg, MatMul) else n)
+    return bottom_up(e, _transposed_product)
 
 
 @transform("transpose of a sum", facts.FOLD_TRANSPOSE)
@@ -330,41 +351,45 @@ def fold(e):
     return fold_transposes(e)
 
 
+def _collect_node(node):
+    if isinstance(node, MatAdd):
+        return fold_transposes(collect(list(node.args)) or node)
+    return node
+
+
 @transform("collecting like terms", facts.COLLECT)
 def collect_terms(e):
     # folded at once: x (a^T - b^T) pays off only as x (a - b)^T
-    def merge(node):
-        if isinstance(node, MatAdd):
-            return fold_transposes(collect(list(node.args)) or node)
-        return node
-    return bottom_up(e, merge)
+    return bottom_up(e, _collect_node)
 
 
 COMMON_FACTOR = Fact("AB + AC = A(B + C)", r"\mathbf{A}\mathbf{B}+\mathbf{A}"
                      r"\mathbf{C}=\mathbf{A}(\mathbf{B}+\mathbf{C})")
 
 
+def _common_factor_node(node):
+    if not isinstance(node, MatAdd) or len(node.args) < 3:
+        return node
+    for side in (0, -1):
+        by = {}
+        for t in node.args:
+            _, fs = _factors(t)
+            if len(fs) > 1:
+                by.setdefault(fs[side], []).append(t)
+        for f, ts in by.items():
+            if 1 < len(ts) < len(node.args):
+                together = collect(ts)
+                rest = [t for t in node.args if t not in ts]
+                return MatAdd(*rest, *([together] if together is not None
+                                       else []), evaluate=True)
+    return node
+
+
 @transform("common factor of some terms", COMMON_FACTOR, lookahead=True)
 def common_factor(e):
     """Terms of a sum that share their first (or last) factor, collected:
     ``2λw^T + a^T X + b^T X`` as ``2λw^T + (a + b)^T X``; the rest stays."""
-    def group(node):
-        if not isinstance(node, MatAdd) or len(node.args) < 3:
-            return node
-        for side in (0, -1):
-            by = {}
-            for t in node.args:
-                _, fs = _factors(t)
-                if len(fs) > 1:
-                    by.setdefault(fs[side], []).append(t)
-            for f, ts in by.items():
-                if 1 < len(ts) < len(node.args):
-                    together = collect(ts)
-                    rest = [t for t in node.args if t not in ts]
-                    return MatAdd(*rest, *([together] if together is not None
-                                           else []), evaluate=True)
-        return node
-    return bottom_up(e, group)
+    return bottom_up(e, _common_factor_node)
 
 
 # --- the driver --------------------------------------------------------------
@@ -398,6 +423,14 @@ def textbook_form(e, record=None):
     """
     if not isinstance(e, Basic) or not _worth_trying(e):
         return e
+    _memos.append({})
+    try:
+        return _textbook_form(e, record)
+    finally:
+        _memos.pop()
+
+
+def _textbook_form(e, record):
     steps = []
     best = _settle(e, steps)
     improved = True
