@@ -273,3 +273,25 @@ def test_diag_of_a_row_and_of_a_column_merge():
     a, b, c = MatrixSymbol("a", 2, 1), MatrixSymbol("b", 1, 2), MatrixSymbol("c", 2, 1)
     merged = textbook_form(D(a) + D(b) + D(c))
     assert merged == D(MatAdd(a, b.T, c, evaluate=True))
+
+
+def test_negative_terms_with_a_common_factor_take_the_sign_outside():
+    from sympy import Add, MatrixSymbol, Trace
+    X = MatrixSymbol('X', 3, 3)
+    As = [MatrixSymbol(f'A{i}', 3, 3) for i in range(1, 5)]
+    f = Add(*[Trace(A * X**-1) for A in As])
+    G = derivative(f, X)
+    assert G == -X**-1 * Add(*As) * X**-1
+    assert check(f, X, result=G, points=2).ok
+
+
+def test_nested_elementwise_functions_beyond_the_expansion_limit():
+    # sigma' of tanh nested 8 deep is a product of 8 sums: its 256-term
+    # expansion is not tried (EXPANSION_LIMIT), the product stays, and is right
+    from sympy import MatrixSymbol, Trace, tanh
+    x, v = MatrixSymbol('x', 1, 1), MatrixSymbol('v', 3, 1)
+    e, w = x, v
+    for _ in range(8):
+        e, w = Elementwise(tanh, e), Elementwise(tanh, w)
+    assert check(Trace(e), x, result=derivative(Trace(e), x), points=2).ok
+    assert check(w, v, result=derivative(w, v), points=2).ok
