@@ -144,12 +144,15 @@ def _remembered_doit(original, self, **hints):
     # hints and the global assumptions (which ask() reads), in SymPy's cache
     # (emptied by clear_cache with the rest).
     from sympy.assumptions import global_assumptions
+    from sympy.core.parameters import global_parameters
     return _cached_doit(original, self, tuple(sorted(hints.items())),
-                        frozenset(global_assumptions))
+                        frozenset(global_assumptions),
+                        (global_parameters.evaluate,
+                         global_parameters.distribute))
 
 
 @cacheit
-def _cached_doit(original, expr, hints, context):
+def _cached_doit(original, expr, hints, context, parameters):
     return original(expr, **dict(hints))
 
 
