@@ -49,10 +49,11 @@ from .numpycode import NumPyEmitter, identifier
 from .textbook import _roots_first, cost
 from .vec import Vec
 
-BACKENDS = ("numpy", "jax")
+BACKENDS = ("numpy", "jax", "torch")
 # the array module's name in generated code, and the modules it imports
-_MODULE = {"numpy": "numpy", "jax": "jax.numpy"}
-_IMPORTS = {"numpy": {"numpy"}, "jax": {"jax", "jax.numpy", "jax.scipy.linalg"}}
+_MODULE = {"numpy": "numpy", "jax": "jax.numpy", "torch": "torch"}
+_IMPORTS = {"numpy": {"numpy"}, "jax": {"jax", "jax.numpy", "jax.scipy.linalg"},
+            "torch": {"torch"}}
 _compiled = count()
 
 
@@ -126,7 +127,9 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
 
     * ``backend="jax"`` writes the same function in ``jax.numpy`` (it can
       be traced by ``jax.jit``, ``jax.grad`` and ``jax.vmap``; the optional
-      extra ``[jax]``).
+      extra ``[jax]``); ``backend="torch"`` in ``torch``, on the device
+      and in the floating dtype of the arguments (it runs under
+      ``torch.func.grad``, ``vmap`` and ``jvp``; the optional extra ``[torch]``).
 
     Raises :class:`~sympy_matdiff.numpycode.CodegenError` (a
     ``MatrixCalculusError``) for a construct it cannot translate.
@@ -186,14 +189,18 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
         raise CodegenError(f"code generation: two symbols would both be named "
                            f"{clash[0]!r} in Python; rename one.")
     np = _MODULE[backend]
-    head, bound = _read_inputs(inputs, dims, names, np)
+    if backend == "torch":      # here: it imports numpycode's printers
+        from .torchcode import TorchEmitter as Emitter
+    else:
+        Emitter = NumPyEmitter
+    em = Emitter(names, np)
+    head, bound = _read_inputs(inputs, dims, names, em)
     unbound = dims - bound
     if unbound:
         raise CodegenError(
             "code generation: the dimension(s) " + ", ".join(
                 sorted(map(str, unbound))) + " cannot be read from the shape "
             "of any argument; give them numeric values.")
-    em = NumPyEmitter(names, np)
     stable = [stable_form(e) for e in outputs]
     hv = []
     if hvp:
@@ -247,10 +254,6 @@ def _indent(doc):
     return "\n".join("    " + line if line else "" for line in doc.splitlines())
 
 
-# float64 in NumPy; JAX's default float (float64 with jax_enable_x64)
-_FLOAT = {"numpy": "float", "jax.numpy": "jax.numpy.result_type(float)"}
-
-
 def _hvp_closure(em, hv, var, X):
     """The lines defining ``hvp(_v)`` (Hessian times v): what does not depend
     on v is computed once, outside."""
@@ -265,17 +268,16 @@ def _hvp_closure(em, hv, var, X):
         else:
             outer.append(line)
     del em.lines[start:]
-    np = em.np
     p, q = (em.dim(s) for s in X.shape)
     return outer + [
         "def hvp(_v):",
         f"    \"\"\"The Hessian by {var} times _v ({X.shape[0]} x {X.shape[1]}, "
         "or its vec).\"\"\"",
-        f"    _v = {np}.asarray(_v, dtype={_FLOAT[np]})",
+        f"    _v = {em.asarray('_v', var)}",
         "    _vshape = _v.shape",
-        f"    _v = {np}.reshape(_v, ({p}, {q}), order='F')"] + [
+        f"    _v = {em.reshape_f('_v', f'({p}, {q})')}"] + [
         f"    {line}" for line in inner] + [
-        f"    return {np}.reshape({code}, _vshape, order='F')"]
+        f"    return {em.reshape_f(code, '_vshape')}"]
 
 
 def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many,
@@ -304,15 +306,16 @@ def _docstring(expr, inputs, wrts, derivs, hess, layout, funcs, many,
     return "\n".join(lines)
 
 
-def _read_inputs(inputs, dims, names, np="numpy"):
+def _read_inputs(inputs, dims, names, em):
     """Statements that turn the arguments into arrays and check their shapes."""
-    lines, bound, checks = [], set(), []
+    lines = em.arguments([names[s] for s in inputs if isinstance(s, MatrixSymbol)],
+                         [names[s] for s in inputs if not isinstance(s, MatrixSymbol)])
+    bound, checks = set(), []
     for s in inputs:
         if not isinstance(s, MatrixSymbol):
             continue
         v = names[s]
         r, c = s.shape
-        lines.append(f"{v} = {np}.asarray({v}, dtype={_FLOAT[np]})")
         if (r, c) == (1, 1):
             lines.append(f"{v} = {v}.reshape(1, 1)")
         elif c == 1:

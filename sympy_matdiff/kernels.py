@@ -100,17 +100,23 @@ def cached_einsum(spec, *operands, _paths={}):
 # what each kernel calls, so that a generated module gets all it needs
 _NEEDS = {"inv_slogdet": ("spd_inv_logdet",), "spd_inv_logdet": (),
           "cached_einsum": ()}
+# names a generated module defines besides these: its modules, and the
+# kernels of sympy_matdiff.torchkernels (listed here: that module imports torch)
+RESERVED = ("numpy", "jax", "torch", "as_tensors", "reshape_f", "matrix")
 
 
 def source(names, backend="numpy"):
     """The source of the kernels ``names`` and of those they call, each once
-    (for ``backend="jax"``, those of :mod:`sympy_matdiff.jaxkernels`).
+    (for ``backend="jax"`` or ``"torch"``, those of
+    :mod:`sympy_matdiff.jaxkernels` or :mod:`sympy_matdiff.torchkernels`).
 
     >>> print(source(["inv_slogdet"]).count("def "))
     2
     """
     if backend == "jax":
         from . import jaxkernels as module
+    elif backend == "torch":
+        from . import torchkernels as module
     else:
         import sys
         module = sys.modules[__name__]

@@ -61,6 +61,8 @@ from .vec import CommutationMatrix, Unvec, Vec
 
 # symbolic dimensions are guessed this large when products are ordered
 GUESS = 1000
+# float64 in NumPy; JAX's default float (float64 with jax_enable_x64)
+_FLOAT = {"numpy": "float", "jax.numpy": "jax.numpy.result_type(float)"}
 
 
 def identifier(name):
@@ -69,8 +71,8 @@ def identifier(name):
     s = re.sub(r"\W", "_", str(name))
     if not s or s[0].isdigit():
         s = "_" + s
-    from .kernels import _NEEDS     # here: kernels imports numpy (start-up)
-    if keyword.iskeyword(s) or s in ("numpy", *_NEEDS) or \
+    from .kernels import _NEEDS, RESERVED   # here: kernels imports numpy
+    if keyword.iskeyword(s) or s in (*RESERVED, *_NEEDS) or \
             re.fullmatch(r"_t\d+", s):
         s += "_"
     return s
@@ -263,7 +265,7 @@ class _Network:
         return rows, cols
 
     def code(self, rows, cols, R, C):
-        em, np = self.em, self.em.np
+        em = self.em
         out = [x for x in self.atoms(rows) + self.atoms(cols)
                if self.sizes[x] != 1]
         ops = [(code, self.atoms(labels), len(labels))
@@ -274,7 +276,7 @@ class _Network:
         for i, x in enumerate(out):
             if x in seen:      # a diagonal of the result: times an identity
                 y = self.new(self.sizes[x])
-                ops.append((f"{np}.eye({em.dim(self.sizes[x])})", [x, y], 2))
+                ops.append((em.eye(em.dim(self.sizes[x])), [x, y], 2))
                 out[i] = y
             seen.add(out[i])
         letters = {}
@@ -292,12 +294,7 @@ class _Network:
         spec = ",".join("".join(letters[x] for x in labels)
                         for _, labels, _ in ops) + "->" + "".join(
             letters[x] for x in out)
-        if np == "numpy":       # the contraction order found once per shapes
-            em.kernels.add("cached_einsum")
-            call = f"cached_einsum('{spec}', {', '.join(args)})"
-        else:                   # JAX chooses it when tracing
-            call = f"{np}.einsum('{spec}', {', '.join(args)}, optimize=True)"
-        code = f"{call}.reshape({R}, {C})"
+        code = f"{em.einsum(spec, args)}.reshape({R}, {C})"
         return em._scaled(self.scalars, code)
 
 
@@ -566,6 +563,36 @@ class NumPyEmitter:
 
     def dim(self, n):
         return self.printer.doprint(n)
+
+    # --- the calls a backend writes differently (torchcode overrides them) --
+
+    def eye(self, n):
+        return f"{self.np}.eye({n})"
+
+    def full_like(self, array, value):
+        """An array of ``value`` in the shape of ``array``."""
+        return f"{self.np}.full({array}.shape, {value})"
+
+    def einsum(self, spec, args):
+        if self.np == "numpy":  # the contraction order found once per shapes
+            self.kernels.add("cached_einsum")
+            return f"cached_einsum('{spec}', {', '.join(args)})"
+        # JAX chooses it when tracing
+        return f"{self.np}.einsum('{spec}', {', '.join(args)}, optimize=True)"
+
+    def reshape_f(self, code, shape):
+        """``code`` reshaped to ``shape`` in column-major (vec) order."""
+        return f"{self.np}.reshape({code}, {shape}, order='F')"
+
+    def asarray(self, code, like=None):
+        """An argument as a float array (of the dtype of ``like`` where the
+        backend keeps the arguments' dtype)."""
+        return f"{self.np}.asarray({code}, dtype={_FLOAT[self.np]})"
+
+    def arguments(self, matrices, scalars):
+        """Statements that make the matrix arguments float arrays (a scalar
+        argument is used as it is)."""
+        return [f"{v} = {self.asarray(v)}" for v in matrices]
 
     def size(self, n):
         """A guess of a dimension's size, for ordering products."""
@@ -847,7 +874,7 @@ class NumPyEmitter:
         self._note_functions(body)
         if _ARG not in body.free_symbols and not (set(names) - {_ARG}) & \
                 body.free_symbols:
-            return f"{self.np}.full({arg}.shape, {self._print(body, names)})"
+            return self.full_like(arg, self._print(body, names))
         return f"({self._print(body, names)})"
 
     def _note_functions(self, body):
