@@ -94,8 +94,11 @@ class _TorchBodyPrinter(_BodyPrinter):
         if h0 == S.Half:    # SymPy's H(0) = 1/2
             return f"(({self._module_format('torch.sign')}({u}) + 1) / 2)"
         where = self._module_format("torch.where")
+        ones = self._module_format("torch.ones_like")
+        # a tensor in the innermost branch: two Python numbers would give
+        # torch's default dtype
         return (f"{where}({u} > 0, 1.0, {where}({u} < 0, 0.0, "
-                f"{self._print(h0)}))")
+                f"{self._print(h0)} * {ones}({u})))")
 
     def _helper_minimum_maximum(self, op, *args):
         # torch.maximum takes two tensors: a number becomes one like the other

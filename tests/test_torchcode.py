@@ -12,8 +12,9 @@ import re
 
 import numpy
 import pytest
-from sympy import (Identity, MatrixSymbol, OneMatrix, Symbol, Trace, det, exp,
-                   log, tanh)
+from sympy import (E, Abs, Heaviside, Identity, Lambda, MatrixSymbol, Max,
+                   Min, Mod, OneMatrix, Piecewise, Symbol, Trace, det, exp, log,
+                   pi, sign, sqrt, tanh)
 
 torch = pytest.importorskip("torch")
 
@@ -258,6 +259,23 @@ def test_numbers_and_exp_of_scalars_are_floats():
     assert "torch.log(2)" not in f.source
     value, g = f(0.5, _t([1.0, 2.0]))
     _agree(value, numpy.exp(0.5) * numpy.log(2) * 5)
+
+
+def test_scalar_functions_the_printer_rewrites():
+    """Max/Min with a number (torch.maximum takes two tensors), Heaviside,
+    Piecewise (nested torch.where), Mod, numbers: as NumPy's, in float64."""
+    u = Symbol("u", real=True)
+    Xr = MatrixSymbol("X", 2, 3)
+    at = numpy.array([[-2.0, -0.5, 0.0], [0.5, 2.5, 4.0]])
+    for e in (Max(u, 1), Min(u, -1), Heaviside(u), Heaviside(u, 0),
+              Piecewise((u, u > 0), (u**2, True)),
+              Piecewise((u, (u > 0) & (u < 3)), (-u, True)),
+              Mod(u, 3), sqrt(2) * u + pi + E + log(3), sign(u), Abs(u)):
+        fn = codegen_function(Xr.applyfunc(Lambda(u, e)), None)
+        ft = _compiled(Xr.applyfunc(Lambda(u, e)), None)
+        got = ft(_t(at))
+        assert got.dtype == torch.float64, e
+        _agree(got, fn(at))
 
 
 def test_autodiff_benchmark_has_torch_columns():
