@@ -20,26 +20,11 @@ from sympy_matdiff.functions import (log_sigmoid, logsumexp, relu,  # noqa: E402
                                      sigmoid, softmax, softplus)
 from sympy_matdiff.numeric import concrete_sizes  # noqa: E402
 
+from agreement import agree as _agree, outputs as _outputs  # noqa: E402
 from corpus import CASES  # noqa: E402
 from test_codegen import _call, _point  # noqa: E402
 
 RNG = numpy.random.default_rng(16)
-
-
-def _agree(got, want, tol=1e-12):
-    got, want = numpy.asarray(got), numpy.asarray(want)
-    assert got.shape == want.shape, (got.shape, want.shape)
-    scale = max(1.0, float(numpy.max(numpy.abs(want), initial=0)))
-    err = float(numpy.max(numpy.abs(got - want), initial=0))
-    assert err <= tol * scale, f"error {err:.3g} at scale {scale:.3g}"
-
-
-def _outputs(out):
-    """The arrays of a result: value, derivative(s), Hessian."""
-    flat = []
-    for o in out if isinstance(out, tuple) else (out,):
-        flat += _outputs(o) if isinstance(o, tuple) else [o]
-    return flat
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

@@ -23,6 +23,7 @@ from sympy_matdiff.functions import (log_sigmoid, logsumexp, relu,  # noqa: E402
                                      sigmoid, softmax, softplus)
 from sympy_matdiff.numeric import concrete_sizes  # noqa: E402
 
+from agreement import agree, outputs as _outputs  # noqa: E402
 from corpus import CASES  # noqa: E402
 from test_codegen import _call, _point, _stand_ins  # noqa: E402
 
@@ -32,35 +33,21 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 
-def _agree(got, want, tol=1e-12):      # as test_jaxcode's, which needs jax
-    got, want = numpy.asarray(_numpy(got)), numpy.asarray(_numpy(want))
-    assert got.shape == want.shape, (got.shape, want.shape)
-    scale = max(1.0, float(numpy.max(numpy.abs(want), initial=0)))
-    err = float(numpy.max(numpy.abs(got - want), initial=0))
-    assert err <= tol * scale, f"error {err:.3g} at scale {scale:.3g}"
-
-
-def _outputs(out):
-    """The arrays of a result: value, derivative(s), Hessian."""
-    flat = []
-    for o in out if isinstance(out, tuple) else (out,):
-        flat += _outputs(o) if isinstance(o, tuple) else [o]
-    return flat
-
-
 def _numpy(x):
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()
     return x
 
 
-def _torch_stand_ins(expr, extra=()):
+def _agree(got, want, tol=1e-12):
+    agree(_numpy(got), _numpy(want), tol)
+
+
+def _torch_stand_ins(expr):
     """test_codegen's NumPy stand-ins for the generic functions, taking and
     giving tensors (their values are NumPy's, so the backends are compared
     on the same functions)."""
     funcs = _stand_ins(expr)
-    for e in extra:
-        funcs.update(_stand_ins(e))
 
     def wrap(f):
         def g(*args):
