@@ -11,7 +11,8 @@
   tensor stays a float32 CUDA tensor;
 * vec and unvec (NumPy's ``order='F'``) by :func:`.torchkernels.reshape_f`;
   a Kronecker product by ``einsum`` (``torch.kron`` fails on a transposed
-  operand);
+  operand); an ``einsum`` of three or more operands in a contraction order
+  found once per shapes (:func:`.torchkernels.cached_einsum`);
 * the named functions by torch's stable kernels: ``torch.sigmoid``,
   ``torch.nn.functional.softplus`` (its linear branch moved from 20 to 40,
   where it is exact in float64), ``torch.nn.functional.logsigmoid``,
@@ -175,7 +176,9 @@ class TorchEmitter(NumPyEmitter):
         return f"({value} * torch.ones_like({array}))"
 
     def einsum(self, spec, args):
-        # torch orders the contraction with opt_einsum where it is installed
+        if len(args) > 2:   # the contraction order found once per shapes
+            self.kernels.add("cached_einsum")
+            return f"cached_einsum('{spec}', {', '.join(args)})"
         return f"torch.einsum('{spec}', {', '.join(args)})"
 
     def reshape_f(self, code, shape):
