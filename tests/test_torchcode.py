@@ -278,3 +278,15 @@ def test_autodiff_benchmark_has_torch_columns():
     assert "torch is not installed" not in out
     rows = [line for line in out.splitlines() if "value+grad" in line]
     assert rows and all(line.count("ms") >= 3 for line in rows), out
+
+
+def test_torch_kernel_names_are_reserved():
+    """A symbol never takes the name of a kernel the generated module defines."""
+    from sympy_matdiff import kernels, torchkernels
+    from sympy_matdiff.numpycode import identifier
+    assert set(torchkernels._NEEDS) <= set(kernels.RESERVED) | set(kernels._NEEDS)
+    for name in torchkernels._NEEDS:
+        assert identifier(name) == name + "_"
+    x = MatrixSymbol("reshape_f", 2, 1)
+    f = _compiled(x.T * x, x, layout="mixed")
+    _agree(f(_t([1.0, 2.0]))[1], [[2.0], [4.0]])
