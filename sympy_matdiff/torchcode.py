@@ -101,16 +101,23 @@ class _TorchBodyPrinter(_BodyPrinter):
         return (f"{where}({u} > 0, 1.0, {where}({u} < 0, 0.0, "
                 f"{self._print(h0)} * {ones}({u})))")
 
-    def _helper_minimum_maximum(self, op, *args):
-        # torch.maximum takes two tensors: a number becomes one like the other
-        tensors = [a for a in args if not a.is_number]
-        if len(args) == 1 or not tensors:
-            return super()._helper_minimum_maximum(op, *args)
-        like = self._print(tensors[0])
+    def _print_Max(self, e):
+        return self._extremum("torch.maximum", e)
+
+    def _print_Min(self, e):
+        return self._extremum("torch.minimum", e)
+
+    def _extremum(self, name, e):
+        # torch.maximum takes two tensors: a number becomes one like the
+        # other argument (SymPy's printers write NumPy's reduce, or amax)
+        like = next(self._print(a) for a in e.args if not a.is_number)
         full = self._module_format("torch.full_like")
         codes = [f"{full}({like}, {self._print(a)})" if a.is_number else
-                 self._print(a) for a in args]
-        return f"{self._module_format('functools.reduce')}({op}, [{', '.join(codes)}])"
+                 self._print(a) for a in e.args]
+        code = codes[0]
+        for c in codes[1:]:
+            code = f"{self._module_format(name)}({code}, {c})"
+        return code
 
     def _print_Piecewise(self, e):
         where = self._module_format("torch.where")
