@@ -12,9 +12,9 @@ import re
 
 import numpy
 import pytest
-from sympy import (E, Abs, Heaviside, Identity, Lambda, MatrixSymbol, Max,
-                   Min, Mod, OneMatrix, Piecewise, Symbol, Trace, det, exp,
-                   lambdify, log, pi, sign, sqrt, tanh)
+from sympy import (E, Abs, Heaviside, Identity, ImmutableMatrix, Lambda,
+                   MatrixSymbol, Max, Min, Mod, OneMatrix, Piecewise, Symbol,
+                   Trace, det, exp, lambdify, log, pi, sign, sqrt, tanh)
 
 torch = pytest.importorskip("torch")
 
@@ -228,6 +228,21 @@ def test_mixed_arguments_take_one_dtype():
     value, g = f(numpy.eye(3), 0.1, torch.ones(3, dtype=torch.float32))
     assert value.dtype == g.dtype == torch.float64     # NumPy's float64 wins
     _agree(g, 0.2 * numpy.ones((3, 1)), 1e-7)
+
+
+def test_explicit_matrix_of_a_scalar_argument():
+    """An explicit matrix with a symbol among its entries is stacked from
+    tensors: the gradient by the scalar flows through it."""
+    c = Symbol("c")
+    X2 = MatrixSymbol("X", 2, 2)
+    e = c * Trace(ImmutableMatrix([[1, c], [3, 4]]) * X2)
+    f = _compiled(e, X2, hessian=True)
+    A = numpy.arange(4.0).reshape(2, 2)
+    for g, w in zip(_outputs(f(_t(A), 0.5)),
+                    _outputs(codegen_function(e, X2, hessian=True)(A, 0.5))):
+        _agree(g, w)
+    # d/dc c (15 + 2c) = 15 + 4c
+    _agree(torch.func.grad(lambda c: f(_t(A), c)[0])(_t(0.5)), 17.0)
 
 
 def test_negative_determinant_is_nan_under_torch():
