@@ -1,4 +1,4 @@
-"""The generated code against autodiff (JAX and torch.func, each if installed).
+"""The generated code against autodiff (JAX, and torch.func if installed).
 
     python3 benchmarks/autodiff_compare.py [--quick] [--case TEXT]
 
@@ -7,22 +7,22 @@ symmetric positive definite), matrix factorisation ‖M − UVᵀ‖² by U and 
 two-layer network ‖W2 tanh(W1 X) − Y‖² by W1 (batch of 16), times
 
 * value+gradient: the generated NumPy function (``layout="mixed"``) against
-  ``jax.jit(jax.value_and_grad(f))`` and ``torch.func.grad_and_value(f)``;
-* Hessian: ``hessian=True`` against ``jax.jit(jax.hessian(f))`` and
-  ``torch.func.hessian(f)``;
+  ``jax.jit(jax.value_and_grad(f))`` (and ``torch.func.grad_and_value``);
+* Hessian: ``hessian=True`` against ``jax.jit(jax.hessian(f))``;
 * Hessian-vector product: ``hvp=True``'s ``hvp(v)`` against the jitted
-  ``jax.jvp`` of ``jax.grad`` and ``torch.func.jvp`` of ``torch.func.grad``
-  (forward over reverse);
+  ``jax.jvp`` of ``jax.grad`` (forward over reverse);
 
-and the generated JAX function (``backend="jax"``, jitted; value+gradient)
-and torch function (``backend="torch"``, eager as torch.func is; all three).
-``f`` is a hand-written value in ``jax.numpy`` or ``torch``.  One
-BLAS/XLA/torch thread (set before NumPy, JAX and torch are imported;
-``torch.set_num_threads(1)``), CPU time, median of ``--repeat`` loops of
-about 20 ms; float64 everywhere.  Every answer is cross-checked (largest
-relative difference printed) before it is timed.  Ratios are autodiff /
-generated NumPy: above 1, the generated code is faster.  This script
-measures; nothing is asserted.
+and the jitted generated JAX function (``backend="jax"``) for value+gradient.
+With torch installed, a second table times the same against ``torch.func``
+(``grad_and_value``, ``hessian``, ``jvp`` of ``grad``; eager, one torch
+thread), beside the generated torch function (``backend="torch"``): its
+ratios are torch.func over the generated NumPy code, and over the
+generated torch code.
+One BLAS/XLA thread (set before NumPy and JAX are imported), CPU time,
+median of ``--repeat`` loops of about 20 ms; float64 everywhere.  Every
+answer is cross-checked (largest relative difference printed) before it is
+timed.  Ratios are autodiff / generated: above 1, the generated code is
+faster.  This script measures; nothing is asserted.
 """
 import argparse
 import os
@@ -73,8 +73,7 @@ RNG = numpy.random.default_rng(0)
 
 
 def _cases():
-    """(name, expr, wrt, args order, jax value, torch value, point(n), sizes,
-    hessian sizes)."""
+    """(name, expr, wrt, args order, jax value, point(n), sizes, hessian sizes)."""
     A, x, b = MatrixSymbol("A", n, n), MatrixSymbol("x", n, 1), MatrixSymbol("b", n, 1)
     X, w = MatrixSymbol("X", n, n), MatrixSymbol("w", n, 1)
     S = MatrixSymbol("S", n, n)
@@ -91,34 +90,29 @@ def _cases():
         G = RNG.standard_normal((k, k))
         return G @ G.T / k + numpy.eye(k)
     yield ("x'Ax", x.T * A * x, x, [A, x],
-           lambda A, x: x.T @ A @ x, lambda A, x: x.T @ A @ x,
+           lambda A, x: x.T @ A @ x,
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1))],
            (10, 100, 1000), (10, 100, 300))
     yield ("least squares", res.T * res, x, [A, b, x],
-           lambda A, b, x: (A @ x - b).T @ (A @ x - b),
            lambda A, b, x: (A @ x - b).T @ (A @ x - b),
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1)),
                       RNG.standard_normal((k, 1))],
            (10, 100, 1000), (10, 100, 300))
     yield ("logistic regression", OneMatrix(1, n) * z, w, [X, w],
            lambda X, w: jnp.sum(jnp.logaddexp(0, -(X @ w))),
-           lambda X, w: torch.sum(torch.nn.functional.softplus(-(X @ w))),
            lambda k: [RNG.standard_normal((k, k)) / k ** .5,
                       RNG.standard_normal((k, 1))],
            (10, 100, 1000), (10, 100, 300))
     yield ("log det", log(det(S)), S, [S],
            lambda S: jnp.linalg.slogdet(S)[1],
-           lambda S: torch.linalg.slogdet(S)[1],
            lambda k: [spd(k)], (10, 100, 300), (5, 10, 30))
     yield ("matrix factorisation", Trace(E * E.T), U, [M, U, V],
            lambda M, U, V: jnp.sum((M - U @ V.T) ** 2),
-           lambda M, U, V: torch.sum((M - U @ V.T) ** 2),
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 5)),
                       RNG.standard_normal((k, 5))],
            (10, 100, 1000), (10, 30, 100))
     yield ("two-layer network", Trace(R * R.T), W1, [W1, W2, Xb, Yb],
            lambda W1, W2, Xb, Yb: jnp.sum((W2 @ jnp.tanh(W1 @ Xb) - Yb) ** 2),
-           lambda W1, W2, Xb, Yb: torch.sum((W2 @ torch.tanh(W1 @ Xb) - Yb) ** 2),
            lambda k: [RNG.standard_normal((k, k)) / k ** .5,
                       RNG.standard_normal((10, k)) / k ** .5,
                       RNG.standard_normal((k, 16)), RNG.standard_normal((10, 16))],
@@ -157,128 +151,147 @@ def _vec_hessian(H, shape):
         p * q, p * q)
 
 
-def _jax(expr, wrt, order, fj, k):
-    """The jitted JAX functions of one case: (value+grad, Hessian, HVP,
-    generated value+grad), each taking NumPy arrays (and v)."""
-    gj = jax.jit(codegen_function(expr, wrt, layout="mixed", args=order,
-                                  backend="jax"))
-    vg = jax.jit(jax.value_and_grad(fj_scalar(fj), argnums=k))
-    hj = jax.jit(jax.hessian(fj_scalar(fj), argnums=k))
-
-    def hvp(a, v):
-        g = jax.grad(fj_scalar(fj), argnums=k)
-        return jax.jvp(lambda t: g(*a[:k], t, *a[k + 1:]), (a[k],), (v,))[1]
-    hvp = jax.jit(hvp)
-    return vg, hj, hvp, gj
-
-
-def _torch(expr, wrt, order, ft, k):
-    """torch.func's functions of one case and the generated torch ones:
-    (grad_and_value, hessian, jvp of grad, generated value+grad, generated
-    value+grad+Hessian+hvp)."""
-    def value(*a):
-        return torch.reshape(ft(*a), ())
-    vg = torch.func.grad_and_value(value, argnums=k)
-    hess = torch.func.hessian(value, argnums=k)
-    grad = torch.func.grad(value, argnums=k)
-
-    def hvp(a, v):
-        return torch.func.jvp(lambda t: grad(*a[:k], t, *a[k + 1:]), (a[k],),
-                              (v,))[1]
-    gt = codegen_function(expr, wrt, layout="mixed", args=order, backend="torch")
-    ght = codegen_function(expr, wrt, layout="mixed", args=order, hessian=True,
-                           hvp=True, backend="torch")
-    return vg, hess, hvp, gt, ght
-
-
-def _ms(t):
-    return f"{t * 1e3:9.3f}ms" if t else " " * 11
-
-
-def _ratio(t, tg):
-    return f"{t / tg:7.2f}" if t else " " * 7
-
-
 def main(args):
-    if jax is None and torch is None:
-        print("neither jax nor torch is installed: pip install -e '.[jax]' "
-              "or -e '.[torch]'")
+    if jax is None:
+        print("jax is not installed: pip install -e '.[jax]'")
         return 1
-    print(f"{'case':22} {'n':>5} {'what':10} {'generated':>11} {'jax':>11} "
-          f"{'ratio':>7} {'gen. jax':>11} {'torch.func':>11} {'ratio':>7} "
-          f"{'gen. torch':>11} {'rel. diff':>9}")
-    for name, expr, wrt, order, fj, ft, point, sizes, hsizes in _cases():
+    print(f"{'case':22} {'n':>5} {'what':10} {'generated':>11} {'autodiff':>11} "
+          f"{'ratio':>7} {'gen. jax':>11} {'rel. diff':>9}")
+    for name, expr, wrt, order, fj, point, sizes, hsizes in _cases():
         if args.case not in name:
             continue
         k = order.index(wrt)
         f = codegen_function(expr, wrt, layout="mixed", args=order)
         fh = codegen_function(expr, wrt, layout="mixed", args=order, hessian=True,
                               hvp=True)
-        J = _jax(expr, wrt, order, fj, k) if jax else None
-        T = _torch(expr, wrt, order, ft, k) if torch else None
+        gj = jax.jit(codegen_function(expr, wrt, layout="mixed", args=order,
+                                      backend="jax"))
+        vg = jax.jit(jax.value_and_grad(fj_scalar(fj), argnums=k))
+        hj = jax.jit(jax.hessian(fj_scalar(fj), argnums=k))
+
+        def hvp_j(a, v, fj=fj, k=k):
+            g = jax.grad(fj_scalar(fj), argnums=k)
+            return jax.jvp(lambda t: g(*a[:k], t, *a[k + 1:]), (a[k],), (v,))[1]
+        hvp_j = jax.jit(hvp_j)
         for m in sorted(set(sizes if not args.quick else sizes[:2]) |
                         set(hsizes if not args.quick else hsizes[:2])):
             a = point(m)
-            ja = [jnp.asarray(t) for t in a] if jax else None
-            ta = [torch.as_tensor(t) for t in a] if torch else None
+            ja = [jnp.asarray(t) for t in a]
             rows = []
             if m in sizes:
                 value, grad = f(*a)
-                diff, tj, tjg, tt, ttg = 0.0, None, None, None, None
-                if J:
-                    vg, _, _, gj = J
-                    jv, jg = vg(*ja)
-                    gv, gg = gj(*ja)
-                    diff = max(_rel(jv, value), _rel(jg, grad), _rel(gg, grad))
-                    tj = cpu(lambda: _ready(vg(*ja)), args.repeat)
-                    tjg = cpu(lambda: _ready(gj(*ja)), args.repeat)
-                if T:
-                    vg, _, _, gt, _ = T
-                    tg, tv = vg(*ta)
-                    gv, gg = gt(*ta)
-                    diff = max(diff, _rel(tv, value), _rel(tg, grad),
-                               _rel(gv, value), _rel(gg, grad))
-                    tt = cpu(lambda: vg(*ta), args.repeat)
-                    ttg = cpu(lambda: gt(*ta), args.repeat)
+                jv, jg = vg(*ja)
+                gv, gg = gj(*ja)
+                diff = max(_rel(jv, value), _rel(jg, grad), _rel(gg, grad))
                 rows.append(("value+grad", cpu(lambda: f(*a), args.repeat),
-                             tj, tjg, tt, ttg, diff))
+                             cpu(lambda: _ready(vg(*ja)), args.repeat),
+                             cpu(lambda: _ready(gj(*ja)), args.repeat), diff))
             if m in hsizes:
                 value, grad, H, hvp = fh(*a)
                 shape = a[k].shape
+                diff = _rel(_vec_hessian(hj(*ja), shape), H)
+                rows.append(("Hessian", cpu(lambda: fh(*a)[2], args.repeat),
+                             cpu(lambda: _ready(hj(*ja)), args.repeat), None, diff))
                 v = RNG.standard_normal(shape)
-                hrow, vrow = ["Hessian", None, None, None, None, 0.0], \
-                    ["HVP", None, None, None, None, 0.0]
-                if J:
-                    _, hj, hvp_j, _ = J
-                    hrow[-1] = _rel(_vec_hessian(hj(*ja), shape), H)
-                    hrow[1] = cpu(lambda: _ready(hj(*ja)), args.repeat)
-                    vrow[-1] = _rel(hvp_j(ja, jnp.asarray(v)), hvp(v))
-                    vrow[1] = cpu(lambda: _ready(hvp_j(ja, jnp.asarray(v))),
-                                  args.repeat)
-                if T:
-                    _, ht, hvp_t, _, ght = T
-                    tv = torch.as_tensor(v)
-                    gH, ghvp = ght(*ta)[2:]
-                    hrow[-1] = max(hrow[-1], _rel(_vec_hessian(ht(*ta), shape), H),
-                                   _rel(gH, H))
-                    hrow[3] = cpu(lambda: ht(*ta), args.repeat)
-                    hrow[4] = cpu(lambda: ght(*ta)[2], args.repeat)
-                    vrow[-1] = max(vrow[-1], _rel(hvp_t(ta, tv), hvp(v)),
-                                   _rel(ghvp(tv), hvp(v)))
-                    vrow[3] = cpu(lambda: hvp_t(ta, tv), args.repeat)
-                    vrow[4] = cpu(lambda: ghvp(tv), args.repeat)
-                rows.append((hrow[0], cpu(lambda: fh(*a)[2], args.repeat),
-                             *hrow[1:]))
-                rows.append((vrow[0], cpu(lambda: hvp(v), args.repeat),
-                             *vrow[1:]))
-            for what, tg, tj, tjg, tt, ttg, diff in rows:
-                print(f"{name:22} {m:5} {what:10} {_ms(tg)} {_ms(tj)} "
-                      f"{_ratio(tj, tg)} {_ms(tjg)} {_ms(tt)} {_ratio(tt, tg)} "
-                      f"{_ms(ttg)} {diff:9.1e}", flush=True)
-    for module, extra in ((jax, "jax"), (torch, "torch")):
-        if module is None:
-            print(f"({extra} is not installed: its columns are empty; "
-                  f"pip install -e '.[{extra}]')")
+                diff = _rel(hvp_j(ja, jnp.asarray(v)), hvp(v))
+                rows.append(("HVP", cpu(lambda: hvp(v), args.repeat),
+                             cpu(lambda: _ready(hvp_j(ja, jnp.asarray(v))),
+                                 args.repeat), None, diff))
+            for what, tg, ta, tj, diff in rows:
+                gen_jax = f"{tj * 1e3:9.3f}ms" if tj else " " * 11
+                print(f"{name:22} {m:5} {what:10} {tg * 1e3:9.3f}ms {ta * 1e3:9.3f}ms "
+                      f"{ta / tg:7.2f} {gen_jax} {diff:9.1e}", flush=True)
+    if torch is None:
+        print("(torch is not installed: torch.func is not compared)")
+    return 0
+
+
+# --- torch.func and backend="torch" ------------------------------------------
+
+# the hand-written torch values, by case name
+TORCH_VALUES = {
+    "x'Ax": lambda A, x: x.T @ A @ x,
+    "least squares": lambda A, b, x: (A @ x - b).T @ (A @ x - b),
+    "logistic regression":
+        lambda X, w: torch.sum(torch.nn.functional.softplus(-(X @ w))),
+    "log det": lambda S: torch.linalg.slogdet(S)[1],
+    "matrix factorisation": lambda M, U, V: torch.sum((M - U @ V.T) ** 2),
+    "two-layer network":
+        lambda W1, W2, Xb, Yb: torch.sum((W2 @ torch.tanh(W1 @ Xb) - Yb) ** 2),
+}
+
+
+def _torch_functions(expr, wrt, order, value, k):
+    """torch.func's functions of a hand-written torch value, and the
+    generated torch ones: (grad_and_value, hessian, hvp(a, v), generated
+    value+grad, generated value+grad+Hessian+hvp)."""
+    def scalar(*a):
+        return torch.reshape(value(*a), ())
+    grad = torch.func.grad(scalar, argnums=k)
+
+    def hvp(a, v):     # forward over reverse
+        return torch.func.jvp(lambda t: grad(*a[:k], t, *a[k + 1:]), (a[k],),
+                              (v,))[1]
+    return (torch.func.grad_and_value(scalar, argnums=k),
+            torch.func.hessian(scalar, argnums=k), hvp,
+            codegen_function(expr, wrt, layout="mixed", args=order,
+                             backend="torch"),
+            codegen_function(expr, wrt, layout="mixed", args=order,
+                             hessian=True, hvp=True, backend="torch"))
+
+
+def torch_main(args):
+    """The same cases against torch.func (eager, as it is used; one torch
+    thread): value+gradient against ``torch.func.grad_and_value``, the
+    Hessian against ``torch.func.hessian``, the HVP against
+    ``torch.func.jvp`` of ``torch.func.grad``, each beside the generated
+    NumPy code and the generated torch code (``backend="torch"``); every
+    answer cross-checked against the generated NumPy code's."""
+    print(f"\n{'case':22} {'n':>5} {'what':10} {'generated':>11} "
+          f"{'torch.func':>11} {'ratio':>7} {'gen. torch':>11} {'ratio':>7} "
+          f"{'rel. diff':>9}")
+    for case in _cases():
+        name, expr, wrt, order, _, point, sizes, hsizes = case[:8]
+        if args.case not in name:
+            continue
+        k = order.index(wrt)
+        f = codegen_function(expr, wrt, layout="mixed", args=order)
+        fh = codegen_function(expr, wrt, layout="mixed", args=order, hessian=True,
+                              hvp=True)
+        vg, hess, hvp_t, gt, ght = _torch_functions(expr, wrt, order,
+                                                    TORCH_VALUES[name], k)
+        for m in sorted(set(sizes if not args.quick else sizes[:2]) |
+                        set(hsizes if not args.quick else hsizes[:2])):
+            a = point(m)
+            ta = [torch.as_tensor(t) for t in a]
+            rows = []
+            if m in sizes:
+                value, grad = f(*a)
+                tg, tv = vg(*ta)
+                gv, gg = gt(*ta)
+                diff = max(_rel(tv, value), _rel(tg, grad), _rel(gv, value),
+                           _rel(gg, grad))
+                rows.append(("value+grad", cpu(lambda: f(*a), args.repeat),
+                             cpu(lambda: vg(*ta), args.repeat),
+                             cpu(lambda: gt(*ta), args.repeat), diff))
+            if m in hsizes:
+                value, grad, H, hvp = fh(*a)
+                shape = a[k].shape
+                gH, ghvp = ght(*ta)[2:]
+                diff = max(_rel(_vec_hessian(hess(*ta), shape), H), _rel(gH, H))
+                rows.append(("Hessian", cpu(lambda: fh(*a)[2], args.repeat),
+                             cpu(lambda: hess(*ta), args.repeat),
+                             cpu(lambda: ght(*ta)[2], args.repeat), diff))
+                v = RNG.standard_normal(shape)
+                tv = torch.as_tensor(v)
+                diff = max(_rel(hvp_t(ta, tv), hvp(v)), _rel(ghvp(tv), hvp(v)))
+                rows.append(("HVP", cpu(lambda: hvp(v), args.repeat),
+                             cpu(lambda: hvp_t(ta, tv), args.repeat),
+                             cpu(lambda: ghvp(tv), args.repeat), diff))
+            for what, tg, tf, tgt, diff in rows:
+                print(f"{name:22} {m:5} {what:10} {tg * 1e3:9.3f}ms "
+                      f"{tf * 1e3:9.3f}ms {tf / tg:7.2f} {tgt * 1e3:9.3f}ms "
+                      f"{tf / tgt:7.2f} {diff:9.1e}", flush=True)
     return 0
 
 
@@ -288,4 +301,6 @@ def fj_scalar(fj):
 
 
 if __name__ == "__main__":
-    sys.exit(main(ARGS))
+    # each part needs its own package; the JAX part says when jax is missing
+    status = main(ARGS) if jax is not None or torch is None else 0
+    sys.exit(status or (torch_main(ARGS) if torch is not None else 0))

@@ -291,8 +291,9 @@ def test_autodiff_benchmark_has_torch_columns():
                          text=True, timeout=300, check=True).stdout
     assert "log det" in out and "torch.func" in out and "gen. torch" in out
     assert "torch is not installed" not in out
-    rows = [line for line in out.splitlines() if "value+grad" in line]
-    assert rows and all(line.count("ms") >= 3 for line in rows), out
+    table = out[out.index("torch.func"):].splitlines()[1:]
+    assert {line.split()[3] for line in table} == {"value+grad", "Hessian", "HVP"}
+    assert all(line.count("ms") == 3 for line in table), out
 
 
 def test_torch_kernel_names_are_reserved():
