@@ -316,6 +316,8 @@ def _read_inputs(inputs, dims, names, em):
             continue
         v = names[s]
         r, c = s.shape
+        if em.argument(v):
+            lines.append(em.argument(v))
         if (r, c) == (1, 1):
             lines.append(f"{v} = {v}.reshape(1, 1)")
         elif c == 1:

@@ -590,9 +590,15 @@ class NumPyEmitter:
         return f"{self.np}.asarray({code}, dtype={_FLOAT[self.np]})"
 
     def arguments(self, matrices, scalars):
-        """Statements that make the matrix arguments float arrays (a scalar
-        argument is used as it is)."""
-        return [f"{v} = {self.asarray(v)}" for v in matrices]
+        """Statements before the arguments are read (none in NumPy: each
+        matrix argument is made a float array where it is read, by
+        :meth:`argument`; a scalar argument is used as it is)."""
+        return []
+
+    def argument(self, name):
+        """The statement that makes the matrix argument ``name`` a float
+        array (None where :meth:`arguments` did it)."""
+        return f"{name} = {self.asarray(name)}"
 
     def size(self, n):
         """A guess of a dimension's size, for ordering products."""

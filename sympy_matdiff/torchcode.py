@@ -205,6 +205,9 @@ class TorchEmitter(NumPyEmitter):
         targets = ", ".join(args) + ("," if len(args) == 1 else "")
         return [f"({targets}) = as_tensors({', '.join(args)})"]
 
+    def argument(self, name):
+        return None     # as_tensors did it
+
     # --- what torch writes differently -----------------------------------
 
     def _render(self, k):
