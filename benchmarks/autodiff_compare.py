@@ -13,11 +13,6 @@ two-layer network ‖W2 tanh(W1 X) − Y‖² by W1 (batch of 16), times
   ``jax.jvp`` of ``jax.grad`` (forward over reverse);
 
 and the jitted generated JAX function (``backend="jax"``) for value+gradient.
-With torch installed, a second table times the same against ``torch.func``
-(``grad_and_value``, ``hessian``, ``jvp`` of ``grad``; eager, one torch
-thread), beside the generated torch function (``backend="torch"``): its
-ratios are torch.func over the generated NumPy code, and over the
-generated torch code.
 One BLAS/XLA thread (set before NumPy and JAX are imported), CPU time,
 median of ``--repeat`` loops of about 20 ms; float64 everywhere.  Every
 answer is cross-checked (largest relative difference printed) before it is
@@ -241,12 +236,14 @@ def _torch_functions(expr, wrt, order, value, k):
 
 
 def torch_main(args):
-    """The same cases against torch.func (eager, as it is used; one torch
-    thread): value+gradient against ``torch.func.grad_and_value``, the
-    Hessian against ``torch.func.hessian``, the HVP against
-    ``torch.func.jvp`` of ``torch.func.grad``, each beside the generated
-    NumPy code and the generated torch code (``backend="torch"``); every
-    answer cross-checked against the generated NumPy code's."""
+    """With torch installed, a second table: the same cases against
+    torch.func (eager, as it is used; one torch thread): value+gradient
+    against ``torch.func.grad_and_value``, the Hessian against
+    ``torch.func.hessian``, the HVP against ``torch.func.jvp`` of
+    ``torch.func.grad``, each beside the generated NumPy code and the
+    generated torch code (``backend="torch"``); every answer cross-checked
+    against the generated NumPy code's.  Its ratios are torch.func's time
+    over the generated NumPy code's, and over the generated torch code's."""
     print(f"\n{'case':22} {'n':>5} {'what':10} {'generated':>11} "
           f"{'torch.func':>11} {'ratio':>7} {'gen. torch':>11} {'ratio':>7} "
           f"{'rel. diff':>9}")
