@@ -100,6 +100,8 @@ def cached_einsum(spec, *operands, _paths={}):
 # what each kernel calls, so that a generated module gets all it needs
 _NEEDS = {"inv_slogdet": ("spd_inv_logdet",), "spd_inv_logdet": (),
           "cached_einsum": ()}
+
+
 # names a generated module defines besides these: its modules, and the
 # kernels of sympy_matdiff.torchkernels (listed here: that module imports torch)
 RESERVED = ("numpy", "jax", "torch", "as_tensors", "reshape_f", "matrix")
