@@ -68,7 +68,8 @@ RNG = numpy.random.default_rng(0)
 
 
 def _cases():
-    """(name, expr, wrt, args order, jax value, point(n), sizes, hessian sizes)."""
+    """(name, expr, wrt, args order, jax value, point(n), sizes, hessian sizes,
+    NumPy value, hand-written NumPy Hessian in vec order)."""
     A, x, b = MatrixSymbol("A", n, n), MatrixSymbol("x", n, 1), MatrixSymbol("b", n, 1)
     X, w = MatrixSymbol("X", n, n), MatrixSymbol("w", n, 1)
     S = MatrixSymbol("S", n, n)
@@ -84,34 +85,69 @@ def _cases():
     def spd(k):
         G = RNG.standard_normal((k, k))
         return G @ G.T / k + numpy.eye(k)
+
+    def logistic_hessian(X, w):
+        s = 1 / (1 + numpy.exp(-(X @ w)))
+        return X.T @ ((s * (1 - s)) * X)
+
+    def logdet_hessian(S):
+        # d2 log det / dS_ij dS_kl = -(S^-1)_jk (S^-1)_li, vec order
+        k = S.shape[0]
+        Si = numpy.linalg.inv(S)
+        return -(Si[:, None, None, :] * Si.T[None, :, :, None]).reshape(k * k, k * k)
+
+    def network_hessian(W1, W2, Xb, Yb):
+        # Z = W1 Xb, T = tanh Z, D = 1 - T^2, R = W2 T - Yb: the Hessian by
+        # vec W1 is 2 (Xb D-rows)(W2^T W2)(...)^T - 4 diag-block(W2^T R D T)
+        k = W1.shape[0]
+        T = numpy.tanh(W1 @ Xb)
+        D = 1 - T * T
+        P = (Xb[:, None, :] * D[None, :, :]).reshape(k * k, -1)    # (a, c), b
+        G = W2.T @ W2
+        H = (P @ P.T).reshape(k, k, k, k) * G[None, :, None, :]
+        Q = (W2.T @ (W2 @ T - Yb)) * D * T
+        B = ((Xb[:, None, :] * Q[None, :, :]).reshape(k * k, -1) @ Xb.T).reshape(k, k, k)
+        Hd = numpy.einsum('acdc->acd', H)       # a view: the diagonal blocks
+        Hd -= 2 * B
+        return 2 * H.reshape(k * k, k * k)
     yield ("x'Ax", x.T * A * x, x, [A, x],
            lambda A, x: x.T @ A @ x,
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1))],
-           (10, 100, 1000), (10, 100, 300))
+           (10, 100, 1000), (10, 100, 300, 1000),
+           lambda A, x: (x.T @ A @ x)[0, 0], lambda A, x: A + A.T)
     yield ("least squares", res.T * res, x, [A, b, x],
            lambda A, b, x: (A @ x - b).T @ (A @ x - b),
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1)),
                       RNG.standard_normal((k, 1))],
-           (10, 100, 1000), (10, 100, 300))
+           (10, 100, 1000), (10, 100, 300, 1000),
+           lambda A, b, x: float(numpy.sum((A @ x - b) ** 2)),
+           lambda A, b, x: 2 * (A.T @ A))
     yield ("logistic regression", OneMatrix(1, n) * z, w, [X, w],
            lambda X, w: jnp.sum(jnp.logaddexp(0, -(X @ w))),
            lambda k: [RNG.standard_normal((k, k)) / k ** .5,
                       RNG.standard_normal((k, 1))],
-           (10, 100, 1000), (10, 100, 300))
+           (10, 100, 1000), (10, 100, 300, 1000),
+           lambda X, w: float(numpy.sum(numpy.logaddexp(0, -(X @ w)))),
+           logistic_hessian)
     yield ("log det", log(det(S)), S, [S],
            lambda S: jnp.linalg.slogdet(S)[1],
-           lambda k: [spd(k)], (10, 100, 300), (5, 10, 30))
+           lambda k: [spd(k)], (10, 100, 300, 1000), (10, 30, 70),
+           lambda S: numpy.linalg.slogdet(S)[1], logdet_hessian)
     yield ("matrix factorisation", Trace(E * E.T), U, [M, U, V],
            lambda M, U, V: jnp.sum((M - U @ V.T) ** 2),
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 5)),
                       RNG.standard_normal((k, 5))],
-           (10, 100, 1000), (10, 30, 100))
+           (10, 100, 1000), (10, 30, 100, 200),
+           lambda M, U, V: float(numpy.sum((M - U @ V.T) ** 2)),
+           lambda M, U, V: numpy.kron(2 * (V.T @ V), numpy.eye(M.shape[0])))
     yield ("two-layer network", Trace(R * R.T), W1, [W1, W2, Xb, Yb],
            lambda W1, W2, Xb, Yb: jnp.sum((W2 @ jnp.tanh(W1 @ Xb) - Yb) ** 2),
            lambda k: [RNG.standard_normal((k, k)) / k ** .5,
                       RNG.standard_normal((10, k)) / k ** .5,
                       RNG.standard_normal((k, 16)), RNG.standard_normal((10, 16))],
-           (10, 100, 300), (5, 10, 20))
+           (10, 100, 300, 1000), (10, 20, 40),
+           lambda W1, W2, Xb, Yb: float(numpy.sum((W2 @ numpy.tanh(W1 @ Xb) - Yb) ** 2)),
+           network_hessian)
 
 
 def cpu(f, repeat):
@@ -150,17 +186,24 @@ def main(args):
     if jax is None:
         print("jax is not installed: pip install -e '.[jax]'")
         return 1
-    print(f"{'case':22} {'n':>5} {'what':10} {'generated':>11} {'autodiff':>11} "
-          f"{'ratio':>7} {'gen. jax':>11} {'rel. diff':>9}")
-    for name, expr, wrt, order, fj, point, sizes, hsizes in _cases():
+    print("ratio: autodiff / generated (above 1: generated faster); 'vs own':\n"
+          "value+grad / hand-written NumPy value, Hessian / hand-written NumPy\n"
+          "closed form, HVP / generated value+grad; 'gen. jax': the jitted\n"
+          "backend='jax' function (value+grad, or value+grad+Hessian)")
+    print(f"{'case':20} {'n':>5} {'what':10} {'generated':>11} {'autodiff':>11} "
+          f"{'ratio':>7} {'vs own':>7} {'gen. jax':>11} {'jax rat.':>8} {'rel. diff':>9}")
+    for (name, expr, wrt, order, fj, point, sizes, hsizes, value_np,
+         hessian_np) in _cases():
         if args.case not in name:
             continue
         k = order.index(wrt)
         f = codegen_function(expr, wrt, layout="mixed", args=order)
-        fh = codegen_function(expr, wrt, layout="mixed", args=order, hessian=True,
-                              hvp=True)
+        fh = codegen_function(expr, wrt, layout="mixed", args=order, hessian=True)
+        fv = codegen_function(expr, wrt, layout="mixed", args=order, hvp=True)
         gj = jax.jit(codegen_function(expr, wrt, layout="mixed", args=order,
                                       backend="jax"))
+        gjh = jax.jit(codegen_function(expr, wrt, layout="mixed", args=order,
+                                       backend="jax", hessian=True))
         vg = jax.jit(jax.value_and_grad(fj_scalar(fj), argnums=k))
         hj = jax.jit(jax.hessian(fj_scalar(fj), argnums=k))
 
@@ -173,29 +216,39 @@ def main(args):
             a = point(m)
             ja = [jnp.asarray(t) for t in a]
             rows = []
+            value, grad = f(*a)
+            t_grad = cpu(lambda: f(*a), args.repeat)
             if m in sizes:
-                value, grad = f(*a)
                 jv, jg = vg(*ja)
                 gv, gg = gj(*ja)
-                diff = max(_rel(jv, value), _rel(jg, grad), _rel(gg, grad))
-                rows.append(("value+grad", cpu(lambda: f(*a), args.repeat),
+                diff = max(_rel(jv, value), _rel(jg, grad), _rel(gg, grad),
+                           _rel(value_np(*a), value))
+                rows.append(("value+grad", t_grad,
                              cpu(lambda: _ready(vg(*ja)), args.repeat),
+                             t_grad / cpu(lambda: value_np(*a), args.repeat),
                              cpu(lambda: _ready(gj(*ja)), args.repeat), diff))
             if m in hsizes:
-                value, grad, H, hvp = fh(*a)
+                H = fh(*a)[2]
                 shape = a[k].shape
-                diff = _rel(_vec_hessian(hj(*ja), shape), H)
-                rows.append(("Hessian", cpu(lambda: fh(*a)[2], args.repeat),
-                             cpu(lambda: _ready(hj(*ja)), args.repeat), None, diff))
+                diff = max(_rel(_vec_hessian(hj(*ja), shape), H),
+                           _rel(hessian_np(*a), H),
+                           _rel(gjh(*ja)[2], H))
+                th = cpu(lambda: fh(*a)[2], args.repeat)
+                rows.append(("Hessian", th,
+                             cpu(lambda: _ready(hj(*ja)), args.repeat),
+                             th / cpu(lambda: hessian_np(*a), args.repeat),
+                             cpu(lambda: _ready(gjh(*ja)), args.repeat), diff))
+                hvp = fv(*a)[2]
                 v = RNG.standard_normal(shape)
                 diff = _rel(hvp_j(ja, jnp.asarray(v)), hvp(v))
-                rows.append(("HVP", cpu(lambda: hvp(v), args.repeat),
+                tv = cpu(lambda: hvp(v), args.repeat)
+                rows.append(("HVP", tv,
                              cpu(lambda: _ready(hvp_j(ja, jnp.asarray(v))),
-                                 args.repeat), None, diff))
-            for what, tg, ta, tj, diff in rows:
-                gen_jax = f"{tj * 1e3:9.3f}ms" if tj else " " * 11
-                print(f"{name:22} {m:5} {what:10} {tg * 1e3:9.3f}ms {ta * 1e3:9.3f}ms "
-                      f"{ta / tg:7.2f} {gen_jax} {diff:9.1e}", flush=True)
+                                 args.repeat), tv / t_grad, None, diff))
+            for what, tg, ta, own, tj, diff in rows:
+                gen_jax = f"{tj * 1e3:9.3f}ms {ta / tj:8.2f}" if tj else " " * 20
+                print(f"{name:20} {m:5} {what:10} {tg * 1e3:9.3f}ms {ta * 1e3:9.3f}ms "
+                      f"{ta / tg:7.2f} {own:7.2f} {gen_jax} {diff:9.1e}", flush=True)
     if torch is None:
         print("(torch is not installed: torch.func is not compared)")
     return 0

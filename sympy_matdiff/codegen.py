@@ -21,8 +21,8 @@ import numpy
 <BLANKLINE>
 def f(A, b, x):
     ...
-    _t0 = ((A @ x) - b)
-    return (_t0.T @ _t0)[0, 0], (2 * (A.T @ _t0))
+    _t0 = (A.dot(x) - b)
+    return _t0.T.dot(_t0)[0, 0], (2 * A.T.dot(_t0))
 <BLANKLINE>
 >>> f = codegen_function(r.T*r, x, layout="mixed")
 >>> value, grad = f(numpy.eye(4, 3), numpy.ones(4), numpy.zeros(3))

@@ -81,25 +81,150 @@ def spd_inv_logdet(S, leaf=48):
     return out, logdet_a + logdet_c
 
 
-def cached_einsum(spec, *operands, _paths={}):
-    """``numpy.einsum(spec, *operands)`` in the contraction order that
-    ``einsum_path`` (greedy) chooses, chosen once per spec and shapes: the
-    search costs more than the contraction for small arrays (the default
-    argument is the cache).
+def cached_einsum(spec, *operands, _plans={}):
+    """``numpy.einsum(spec, *operands)``, contracted pairwise in the order
+    that ``einsum_path`` (greedy) chooses, the plan made once per spec and
+    shapes (the default argument is the cache): each pair is one BLAS
+    ``dot`` of two reshaped operands, a batched ``matmul``, or a
+    broadcast product, where it can be, else NumPy's C ``einsum`` of the
+    two.  NumPy's own ``einsum(..., optimize=path)`` re-plans on every
+    call, which costs more than the contraction for small arrays.  An
+    output label may be repeated (``'ab->aba'``): the result is then zero
+    off that diagonal, as a product with an identity.
 
     >>> a = numpy.ones((2, 3))
     >>> cached_einsum('ab,cb,cd->ad', a, a, a).tolist()
     [[6.0, 6.0, 6.0], [6.0, 6.0, 6.0]]
+    >>> cached_einsum('a,b->aba', numpy.ones(2), numpy.arange(2.0)).tolist()
+    [[[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]]
     """
     key = (spec,) + tuple(numpy.shape(o) for o in operands)
-    if key not in _paths:
-        _paths[key] = numpy.einsum_path(spec, *operands, optimize="greedy")[0]
-    return numpy.einsum(spec, *operands, optimize=_paths[key])
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = einsum_plan(spec, *operands)
+    steps, final, diagonal = plan
+    ops = list(operands)
+    for i, j, how, pa, sa, pb, sb, shape in steps:
+        x, y = ops[i], ops[j]
+        del ops[max(i, j)], ops[min(i, j)]
+        if how in ("dot", "mul", "matmul"):
+            x = (x if pa is None else x.transpose(pa)).reshape(sa)
+            y = (y if pb is None else y.transpose(pb)).reshape(sb)
+            z = numpy.multiply(x, y, order="C") if how == "mul" else \
+                numpy.dot(x, y) if how == "dot" else numpy.matmul(x, y)
+            ops.append(z if shape is None else z.reshape(shape))
+        else:
+            ops.append(numpy.einsum(how, x, y))
+    if isinstance(final, tuple):
+        out = ops[0].transpose(final)
+    else:
+        out = ops[0] if final is None else numpy.einsum(final, *ops)
+    if diagonal is None:
+        return out
+    full = numpy.zeros(diagonal[0])
+    numpy.einsum(diagonal[1], full)[...] = out     # a writeable view
+    return full
+
+
+def einsum_plan(spec, *operands):
+    """The plan :func:`cached_einsum` follows: ``(steps, final, diagonal)``.
+
+    Each step takes two operands (by position; the result goes last): with
+    the labels both keep (batch), those only one keeps, and those summed,
+    it is a ``dot`` (no batch label), a broadcast product (nothing summed)
+    or a batched ``matmul``, of the operands transposed and reshaped as
+    given; else the ``einsum`` spec given.  ``final`` brings what is left to
+    the output (a transposition, an ``einsum`` spec, or None),
+    ``diagonal`` is the full shape and view spec of a repeated output
+    label."""
+    inputs, out = spec.split("->")
+    terms = inputs.split(",")
+    size = {}
+    for t, o in zip(terms, operands):
+        size.update(zip(t, numpy.shape(o)))
+
+    def dims(labels):
+        return tuple(size[c] for c in labels)
+
+    def prod(labels):
+        return int(numpy.prod(dims(labels)))
+
+    def perm(term, labels):
+        p = tuple(term.index(c) for c in labels)
+        return None if p == tuple(sorted(p)) else p
+    unique = "".join(dict.fromkeys(out))
+    diagonal = None
+    if unique != out:
+        diagonal = (dims(out), out + "->" + unique)
+    path = [tuple(range(len(terms)))]
+    if len(terms) > 2:
+        path = numpy.einsum_path(inputs + "->" + unique, *operands,
+                                 optimize="greedy")[0][1:]
+    pairs, ids = [], list(range(len(terms)))
+    for group in path:       # a group of three or more: pairwise, in turn
+        if len(group) < 2:
+            return [], inputs + "->" + unique, diagonal
+        members = [ids[p] for p in group]
+        for p in sorted(group, reverse=True):
+            del ids[p]
+        cur = members[0]
+        for m in members[1:]:
+            pairs.append((cur, m))
+            cur = (cur, m)
+        ids.append(cur)
+    steps, ops, ids = [], list(terms), list(range(len(terms)))
+    for x, y in pairs:
+        i, j = ids.index(x), ids.index(y)
+        del ids[max(i, j)], ids[min(i, j)]
+        ids.append((x, y))
+        a, b = ops[i], ops[j]
+        del ops[max(i, j)], ops[min(i, j)]
+        rest = "".join(ops) + unique
+        batch = "".join(c for c in a if c in b and c in rest)
+        summed = "".join(c for c in a if c in b and c not in rest)
+        keep_a = "".join(c for c in a if c in rest and c not in b)
+        keep_b = "".join(c for c in b if c in rest and c not in a)
+        if len(set(a)) < len(a) or len(set(b)) < len(b) or \
+                len(batch + summed + keep_a) != len(a) or \
+                len(batch + summed + keep_b) != len(b):
+            # a diagonal, or a label summed within one operand
+            new = "".join(dict.fromkeys(c for c in a + b if c in rest))
+            steps.append((i, j, f"{a},{b}->{new}", None, None, None, None, None))
+        elif not summed:        # a broadcast product, in the output's order
+            new = batch + keep_a + keep_b                # if it is the last
+            new = unique if not ops and sorted(new) == sorted(unique) else new
+            steps.append((i, j, "mul", perm(a, [c for c in new if c in a]),
+                          tuple(size[c] if c in a else 1 for c in new),
+                          perm(b, [c for c in new if c in b]),
+                          tuple(size[c] if c in b else 1 for c in new), None))
+        elif not batch:         # (keep_a x summed) times (summed x keep_b)
+            if not ops and keep_b + keep_a == unique:   # the output's order
+                i, j, a, b, keep_a, keep_b = j, i, b, a, keep_b, keep_a
+            new = keep_a + keep_b
+            steps.append((i, j, "dot", perm(a, keep_a + summed),
+                          (prod(keep_a), prod(summed)),
+                          perm(b, summed + keep_b), (prod(summed), prod(keep_b)),
+                          dims(new)))
+        else:
+            new = batch + keep_a + keep_b
+            steps.append((i, j, "matmul", perm(a, batch + keep_a + summed),
+                          (prod(batch), prod(keep_a), prod(summed)),
+                          perm(b, batch + summed + keep_b),
+                          (prod(batch), prod(summed), prod(keep_b)), dims(new)))
+        ops.append(new)
+    left = ops[0] if len(ops) == 1 else None
+    if left == unique:
+        final = None
+    elif left is not None and sorted(left) == sorted(unique):
+        final = tuple(left.index(c) for c in unique)
+    else:
+        final = ",".join(ops) + "->" + unique
+    return steps, final, diagonal
 
 
 # what each kernel calls, so that a generated module gets all it needs
 _NEEDS = {"inv_slogdet": ("spd_inv_logdet",), "spd_inv_logdet": (),
-          "cached_einsum": ()}
+          "cached_einsum": ("einsum_plan",), "einsum_plan": ()}
 
 
 # names a generated module defines besides these: its modules, and the
@@ -131,4 +256,5 @@ def source(names, backend="numpy"):
     return "\n\n".join(inspect.getsource(getattr(module, name)) for name in seen)
 
 
-__all__ = ["inv_slogdet", "spd_inv_logdet", "cached_einsum", "source"]
+__all__ = ["inv_slogdet", "spd_inv_logdet", "cached_einsum", "einsum_plan",
+           "source"]

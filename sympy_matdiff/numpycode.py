@@ -32,9 +32,9 @@ both.
 >>> em = NumPyEmitter({A: 'A', x: 'x', b: 'b'})
 >>> em.count(r.T*r, r.T*A)
 >>> print(em.emit(r.T*r)); print(em.emit(r.T*A)); print(em.lines)
-(_t0.T @ _t0)
-((A.T @ _t0)).T
-['_t0 = ((A @ x) - b)']
+_t0.T.dot(_t0)
+(A.T.dot(_t0)).T
+['_t0 = (A.dot(x) - b)']
 """
 import itertools
 import keyword
@@ -265,20 +265,26 @@ class _Network:
         return rows, cols
 
     def code(self, rows, cols, R, C):
-        em = self.em
+        em, np = self.em, self.em.np
         out = [x for x in self.atoms(rows) + self.atoms(cols)
                if self.sizes[x] != 1]
         ops = [(code, self.atoms(labels), len(labels))
                for code, labels in self.operands]
         if not ops:
             raise _NoNetwork
-        seen = set()
-        for i, x in enumerate(out):
-            if x in seen:      # a diagonal of the result: times an identity
-                y = self.new(self.sizes[x])
-                ops.append((em.eye(em.dim(self.sizes[x])), [x, y], 2))
-                out[i] = y
-            seen.add(out[i])
+        if np != "numpy":     # a diagonal of the result: times an identity
+            seen = set()      # (cached_einsum takes a repeated output label)
+            for i, x in enumerate(out):
+                if x in seen:
+                    y = self.new(self.sizes[x])
+                    ops.append((em.eye(em.dim(self.sizes[x])), [x, y], 2))
+                    out[i] = y
+                seen.add(out[i])
+        else:                 # an identity's index joined to nothing but the result
+            inside = {x for _, labels, _ in ops for x in labels}
+            for x in dict.fromkeys(out):
+                if x not in inside:
+                    ops.append((f"{np}.ones({em.dim(self.sizes[x])})", [x], 1))
         letters = {}
         for x in [x for _, labels, _ in ops for x in labels] + out:
             letters.setdefault(x, _LETTERS[len(letters) % 52])
@@ -290,12 +296,21 @@ class _Network:
                 dims = ", ".join(em.dim(self.sizes[x]) for x in labels)
                 code = f"{code}.reshape({dims})" if _atomic(code) else \
                     f"({code}).reshape({dims})"
-            args.append(code)
+            # named, so that what does not depend on an HVP's v is outside it
+            args.append(em.assign(code))
+        if self.scalars:      # on the smallest operand, not on the result
+            small = min(range(len(ops)), key=lambda i: self._count(ops[i][1]))
+            args[small] = em._scaled(self.scalars, args[small])
         spec = ",".join("".join(letters[x] for x in labels)
                         for _, labels, _ in ops) + "->" + "".join(
             letters[x] for x in out)
-        code = f"{em.einsum(spec, args)}.reshape({R}, {C})"
-        return em._scaled(self.scalars, code)
+        return f"{em.einsum(spec, args)}.reshape({R}, {C})"
+
+    def _count(self, labels):
+        count = 1
+        for x in labels:
+            count *= self.em.size(self.sizes[x])
+        return count
 
 
 class _JaxBodyPrinter(_BodyPrinter, JaxPrinter):
@@ -334,6 +349,7 @@ class NumPyEmitter:
         self.functions = set()     # parameters for generic functions
         self.kernels = set()       # functions of :mod:`.kernels` used
         self._factored = {}
+        self._assigned = {}
 
     # --- normal form ---------------------------------------------------------
 
@@ -541,11 +557,15 @@ class NumPyEmitter:
         return f"_t{next(self._tmp)}"
 
     def assign(self, code):
+        """A name for ``code``: itself if atomic, else a temporary, one per
+        code (straight-line code rebinds no name, so equal code is an equal
+        value)."""
         if _atomic(code):
             return code
-        name = self.fresh()
-        self.lines.append(f"{name} = {code}")
-        return name
+        if code not in self._assigned:
+            self._assigned[code] = self.fresh()
+            self.lines.append(f"{self._assigned[code]} = {code}")
+        return self._assigned[code]
 
     def emit(self, e):
         """Python code for ``e`` (after :meth:`count`)."""
@@ -648,6 +668,11 @@ class NumPyEmitter:
         if isinstance(k, MatMul):
             scalars = [a for a in k.args if not _is_matrix(a)]
             mats = [a for a in k.args if _is_matrix(a)]
+            if scalars and any(_structured(m) for m in mats) and \
+                    self.uses(self.key(MatMul(*mats).doit(deep=False))[0]) <= 1:
+                code = self._network(mats, scalars)    # c on a small factor
+                if code is not None:
+                    return code
             if scalars and len(mats) > 1:
                 product = MatMul(*mats).doit(deep=False)
                 scaled = self._scaled_factor(scalars, product)
@@ -669,6 +694,10 @@ class NumPyEmitter:
         if isinstance(k, MatPow):
             return f"{np}.linalg.matrix_power({self.emit(k.base)}, {int(k.exp)})"
         if isinstance(k, KroneckerProduct):
+            if np == "numpy" and any(isinstance(a, Identity) for a in k.args):
+                code = self._network([k])     # no identity is formed
+                if code is not None:
+                    return code
             code = self.emit(k.args[0])
             for a in k.args[1:]:
                 code = f"{np}.kron({code}, {self.emit(a)})"
@@ -717,11 +746,18 @@ class NumPyEmitter:
 
     def _sum(self, terms):
         plus, minus = [], []
+        ones = [isinstance(self.key(a)[0], OneMatrix) or isinstance(a, MatMul) and
+                a.args[0] == -1 and isinstance(self.key(MatMul(*a.args[1:]).doit(
+                    deep=False))[0], OneMatrix) for a in terms]
+
+        def code(a):     # 1 - B, broadcast: the other terms are full arrays
+            return "1" if not all(ones) and isinstance(self.key(a)[0], OneMatrix) \
+                else self.emit(a)
         for a in terms:
             if isinstance(a, MatMul) and a.args[0] == -1:   # write - B, not + (-B)
-                minus.append(self.emit(MatMul(*a.args[1:]).doit(deep=False)))
+                minus.append(code(MatMul(*a.args[1:]).doit(deep=False)))
             else:
-                plus.append(self.emit(a))
+                plus.append(code(a))
         if not plus:
             return "(-" + " - ".join(minus) + ")"
         return "(" + " + ".join(plus) + "".join(f" - {c}" for c in minus) + ")"
@@ -766,7 +802,7 @@ class NumPyEmitter:
                 if i + 1 < len(mats):
                     scaled = f"({col} * {self._chain(mats[i + 1:])})"
                     return scaled if i == 0 else \
-                        f"({self._chain(mats[:i])} @ {scaled})"
+                        self._mm(self._chain(mats[:i]), scaled)
                 return f"({self._chain(mats[:i])} * {col}.T)"
         shapes = [self._shape(m) for m in mats]
         alone = self._order(shapes)[0]
@@ -783,10 +819,18 @@ class NumPyEmitter:
         return self._ordered([self.emit(m) for m in mats],
                              [self._shape(m) for m in mats])
 
+    def _mm(self, a, b):
+        """The matrix product of the codes ``a`` and ``b``: NumPy's ``dot``
+        method (a third of ``@``'s call overhead on small matrices, and
+        the same BLAS call on large ones), ``@`` in other modules."""
+        if self.np != "numpy":
+            return f"({a} @ {b})"
+        return f"{a if _atomic(a) or _wrapped(a) else f'({a})'}.dot({b})"
+
     def _shape(self, m):
         return (self.size(m.rows), self.size(m.cols))
 
-    def _network(self, mats):
+    def _network(self, mats, scalars=()):
         """A product with Kronecker, commutation or diagonal factors as one
         ``einsum`` over the dense factors (None if the shapes do not split):
         ``(A ⊗ B) vec V = vec(B V A^T)``, ``K vec A = vec A^T`` and identities
@@ -794,9 +838,10 @@ class NumPyEmitter:
         result.  A sum among the factors is distributed first."""
         for i, f in enumerate(mats):
             if isinstance(f, MatAdd) and any(_structured(a) for a in f.args):
-                return self._sum([MatMul(*mats[:i], a, *mats[i + 1:]).doit(
-                    deep=False) for a in f.args])
+                return self._sum([MatMul(*scalars, *mats[:i], a, *mats[i + 1:]
+                                         ).doit(deep=False) for a in f.args])
         net = _Network(self)
+        net.scalars = list(scalars)
         try:
             rows, cols = net.chain(mats)
             return net.code(rows, cols, self.dim(mats[0].rows),
@@ -827,9 +872,9 @@ class NumPyEmitter:
         cols = self.size(right[-1].cols) if right else None
         if right and (not left or cols <= rows):
             s = f"{np}.linalg.solve({x}, {self._chain(right)})"
-            return s if not left else f"({self._chain(left)} @ {s})"
+            return s if not left else self._mm(self._chain(left), s)
         s = f"{np}.linalg.solve(({x}).T, ({self._chain(left)}).T).T"
-        return s if not right else f"({s} @ {self._chain(right)})"
+        return s if not right else self._mm(s, self._chain(right))
 
     def _ordered(self, codes, shapes):
         """The product of ``codes`` with the cheapest parenthesization."""
@@ -839,10 +884,10 @@ class NumPyEmitter:
             if i == j:
                 return codes[i]
             s = split[i][j]
-            if shapes[s][1] == 1:   # an outer product: einsum is the fastest
+            if shapes[s][1] == 1 and self.np != "numpy":   # an outer product:
                 return f"{self.np}.einsum('ij,jk->ik', {build(i, s)}, " \
-                    f"{build(s + 1, j)})"
-            return f"({build(i, s)} @ {build(s + 1, j)})"
+                    f"{build(s + 1, j)})"               # einsum, not matmul
+            return self._mm(build(i, s), build(s + 1, j))
         return build(0, len(codes) - 1)
 
     @staticmethod
@@ -976,8 +1021,21 @@ class NumPyEmitter:
                 best = min(range(1, len(mats)), key=lambda i: (
                     self.size(mats[0].rows) * self.size(mats[i - 1].cols)))
                 L, R = self._chain(mats[:best]), self._chain(mats[best:])
-                return self._scaled(scalars, f"{np}.sum({L} * ({R}).T)")
+                return self._scaled(scalars, self._sum_product(L, R))
         return f"{np}.trace({self.emit(M)})"
+
+    def _sum_product(self, L, R):
+        """tr(L R) = sum(L * R^T), for NumPy by a dot of the raveled factors
+        (no product array; a view of R^T = X where R is X^T)."""
+        np = self.np
+        Rt = R[:-2] if R.endswith(".T") and _atomic(R) else \
+            R[1:-3] if R.startswith("(") and R.endswith(".T)") and \
+            _atomic(R[1:-1]) else f"({R}).T"
+        if np != "numpy":
+            return f"{np}.sum({L} * {Rt})"
+        left = L if _atomic(L) or _wrapped(L) else f"({L})"
+        right = Rt if _atomic(Rt) or _wrapped(Rt) else f"({Rt})"
+        return f"{np}.dot({left}.ravel(), {right}.ravel())"
 
 
 __all__ = ["NumPyEmitter", "CodegenError", "identifier", "function_parameter"]

@@ -95,3 +95,41 @@ def test_a_symbol_named_like_a_kernel_is_renamed():
     value, grad = f(X, Kv)
     assert numpy.isclose(value, numpy.linalg.slogdet(X)[1] + numpy.trace(Kv @ X))
     assert numpy.allclose(grad, numpy.linalg.inv(X).T + Kv.T)
+
+
+# --- cached_einsum: its own pairwise plan -------------------------------------
+
+@pytest.mark.parametrize("spec", [
+    "ab,cb,bd,ce->acde", "ab,cb,cd,db,be->aced", "ab,cd->cabd", "ab,cd,db->ca",
+    "ab,cb->ac", "ab->ba", "ab,bc->ac", "a,b->ab", "ab,ab->ab", "abc,cd,be->aed",
+    "ab,bc,cd,de,ef->af", "aa,ab->b", "ab,cb,bd->acd", "ab,bb->a", "ab,cd->",
+    "ab,ba->", "abc,acd->abd", "ab,ac,ad->abcd", "ab,cb,bd->acdc",
+    "ab,c->acbc", "ab,bc->acac", "abc,cb->a"])
+def test_cached_einsum_is_numpys_einsum(spec):
+    """Every kind of pairwise step (dot, batched matmul, broadcast product,
+    NumPy's einsum for diagonals and single-operand sums), groups of three
+    contracted at once, and a repeated output label (zero off the
+    diagonal), at sizes that differ, called twice (the cached plan)."""
+    from sympy_matdiff.kernels import cached_einsum
+    size = dict(zip("abcdef", [3, 4, 5, 2, 6, 7]))
+    inputs, out = spec.split("->")
+    ops = [RNG.standard_normal([size[c] for c in t]) for t in inputs.split(",")]
+    if len(set(out)) < len(out):       # numpy.einsum has no repeated output
+        eyes, full_in, full_out = [], inputs, ""
+        seen = {}
+        for c in out:
+            if c in seen:
+                d = "ABCDEF"[len(eyes)]
+                eyes.append(numpy.eye(size[c]))
+                full_in += f",{c}{d}"
+                full_out += d
+            else:
+                seen[c] = True
+                full_out += c
+        want = numpy.einsum(full_in + "->" + full_out, *ops, *eyes)
+    else:
+        want = numpy.einsum(spec, *ops)
+    for _ in range(2):
+        got = cached_einsum(spec, *ops)
+        assert got.shape == want.shape
+        assert numpy.allclose(got, want, rtol=1e-13, atol=1e-13)

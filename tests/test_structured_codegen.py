@@ -109,8 +109,10 @@ def test_structured_factors_against_dense():
         code = em.emit(expr)
         assert "kron" not in code and "eye(" not in code.replace("eye(1)", "")
         from sympy_matdiff.kernels import cached_einsum
-        got = eval(code, {"numpy": numpy, "cached_einsum": cached_einsum,
-                          **{s.name: v for s, v in vals.items()}})
+        ns = {"numpy": numpy, "cached_einsum": cached_einsum,
+              **{s.name: v for s, v in vals.items()}}
+        exec("\n".join(em.lines), ns)      # the operands it names
+        got = eval(code, ns)
         assert numpy.allclose(got, want, rtol=1e-12, atol=1e-12), expr
 
 
