@@ -69,7 +69,7 @@ RNG = numpy.random.default_rng(0)
 
 def _cases():
     """(name, expr, wrt, args order, jax value, point(n), sizes, hessian sizes,
-    NumPy value, hand-written NumPy Hessian in vec order)."""
+    NumPy value, hand-written NumPy value, gradient and Hessian)."""
     A, x, b = MatrixSymbol("A", n, n), MatrixSymbol("x", n, 1), MatrixSymbol("b", n, 1)
     X, w = MatrixSymbol("X", n, n), MatrixSymbol("w", n, 1)
     S = MatrixSymbol("S", n, n)
@@ -86,60 +86,79 @@ def _cases():
         G = RNG.standard_normal((k, k))
         return G @ G.T / k + numpy.eye(k)
 
-    def logistic_hessian(X, w):
-        s = 1 / (1 + numpy.exp(-(X @ w)))
-        return X.T @ ((s * (1 - s)) * X)
+    # the hand-written closed forms return what the generated function
+    # returns, value, gradient and Hessian (vec order), sharing what they can
+    def xax_all(A, x):
+        H = A + A.T
+        return (x.T @ A @ x)[0, 0], H @ x, H
 
-    def logdet_hessian(S):
+    def least_squares_all(A, b, x):
+        r = A @ x - b
+        return (r.T @ r)[0, 0], 2 * (A.T @ r), 2 * (A.T @ A)
+
+    def logistic_all(X, w):
+        u = X @ w
+        s = 1 / (1 + numpy.exp(-u))
+        return (numpy.sum(numpy.logaddexp(0, -u)), X.T @ (s - 1),
+                X.T @ ((s * (1 - s)) * X))
+
+    def logdet_all(S):
         # d2 log det / dS_ij dS_kl = -(S^-1)_jk (S^-1)_li, vec order
         k = S.shape[0]
         Si = numpy.linalg.inv(S)
-        return -(Si[:, None, None, :] * Si.T[None, :, :, None]).reshape(k * k, k * k)
+        H = -(Si[:, None, None, :] * Si.T[None, :, :, None]).reshape(k * k, k * k)
+        return numpy.linalg.slogdet(S)[1], Si.T, H
 
-    def network_hessian(W1, W2, Xb, Yb):
-        # Z = W1 Xb, T = tanh Z, D = 1 - T^2, R = W2 T - Yb: the Hessian by
-        # vec W1 is 2 (Xb D-rows)(W2^T W2)(...)^T - 4 diag-block(W2^T R D T)
+    def factorisation_all(M, U, V):
+        E = M - U @ V.T
+        return (numpy.sum(E * E), -2 * (E @ V),
+                numpy.kron(2 * (V.T @ V), numpy.eye(M.shape[0])))
+
+    def network_all(W1, W2, Xb, Yb):
+        # T = tanh(W1 Xb), D = 1 - T^2, R = W2 T - Yb; by vec W1:
+        # H = 2 (P P^T) * (W2^T W2) - 4 (diagonal blocks of Xb (W2^T R D T) Xb^T)
         k = W1.shape[0]
         T = numpy.tanh(W1 @ Xb)
         D = 1 - T * T
+        R = W2 @ T - Yb
+        Q = W2.T @ R
         P = (Xb[:, None, :] * D[None, :, :]).reshape(k * k, -1)    # (a, c), b
-        G = W2.T @ W2
-        H = (P @ P.T).reshape(k, k, k, k) * G[None, :, None, :]
-        Q = (W2.T @ (W2 @ T - Yb)) * D * T
-        B = ((Xb[:, None, :] * Q[None, :, :]).reshape(k * k, -1) @ Xb.T).reshape(k, k, k)
+        H = (P @ P.T).reshape(k, k, k, k) * (W2.T @ W2)[None, :, None, :]
+        B = ((Xb[:, None, :] * (Q * D * T)[None, :, :]).reshape(k * k, -1)
+             @ Xb.T).reshape(k, k, k)
         Hd = numpy.einsum('acdc->acd', H)       # a view: the diagonal blocks
         Hd -= 2 * B
-        return 2 * H.reshape(k * k, k * k)
+        return numpy.sum(R * R), 2 * ((Q * D) @ Xb.T), 2 * H.reshape(k * k, k * k)
     yield ("x'Ax", x.T * A * x, x, [A, x],
            lambda A, x: x.T @ A @ x,
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1))],
            (10, 100, 1000), (10, 100, 300, 1000),
-           lambda A, x: (x.T @ A @ x)[0, 0], lambda A, x: A + A.T)
+           lambda A, x: (x.T @ A @ x)[0, 0], xax_all)
     yield ("least squares", res.T * res, x, [A, b, x],
            lambda A, b, x: (A @ x - b).T @ (A @ x - b),
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 1)),
                       RNG.standard_normal((k, 1))],
            (10, 100, 1000), (10, 100, 300, 1000),
            lambda A, b, x: float(numpy.sum((A @ x - b) ** 2)),
-           lambda A, b, x: 2 * (A.T @ A))
+           least_squares_all)
     yield ("logistic regression", OneMatrix(1, n) * z, w, [X, w],
            lambda X, w: jnp.sum(jnp.logaddexp(0, -(X @ w))),
            lambda k: [RNG.standard_normal((k, k)) / k ** .5,
                       RNG.standard_normal((k, 1))],
            (10, 100, 1000), (10, 100, 300, 1000),
            lambda X, w: float(numpy.sum(numpy.logaddexp(0, -(X @ w)))),
-           logistic_hessian)
+           logistic_all)
     yield ("log det", log(det(S)), S, [S],
            lambda S: jnp.linalg.slogdet(S)[1],
            lambda k: [spd(k)], (10, 100, 300, 1000), (10, 30, 70),
-           lambda S: numpy.linalg.slogdet(S)[1], logdet_hessian)
+           lambda S: numpy.linalg.slogdet(S)[1], logdet_all)
     yield ("matrix factorisation", Trace(E * E.T), U, [M, U, V],
            lambda M, U, V: jnp.sum((M - U @ V.T) ** 2),
            lambda k: [RNG.standard_normal((k, k)), RNG.standard_normal((k, 5)),
                       RNG.standard_normal((k, 5))],
            (10, 100, 1000), (10, 30, 100, 200),
            lambda M, U, V: float(numpy.sum((M - U @ V.T) ** 2)),
-           lambda M, U, V: numpy.kron(2 * (V.T @ V), numpy.eye(M.shape[0])))
+           factorisation_all)
     yield ("two-layer network", Trace(R * R.T), W1, [W1, W2, Xb, Yb],
            lambda W1, W2, Xb, Yb: jnp.sum((W2 @ jnp.tanh(W1 @ Xb) - Yb) ** 2),
            lambda k: [RNG.standard_normal((k, k)) / k ** .5,
@@ -147,7 +166,7 @@ def _cases():
                       RNG.standard_normal((k, 16)), RNG.standard_normal((10, 16))],
            (10, 100, 300, 1000), (10, 20, 40),
            lambda W1, W2, Xb, Yb: float(numpy.sum((W2 @ numpy.tanh(W1 @ Xb) - Yb) ** 2)),
-           network_hessian)
+           network_all)
 
 
 def cpu(f, repeat):
@@ -188,8 +207,9 @@ def main(args):
         return 1
     print("ratio: autodiff / generated (above 1: generated faster); 'vs own':\n"
           "value+grad / hand-written NumPy value, Hessian / hand-written NumPy\n"
-          "closed form, HVP / generated value+grad; 'gen. jax': the jitted\n"
-          "backend='jax' function (value+grad, or value+grad+Hessian)")
+          "closed form (value, gradient, Hessian), HVP / generated value+grad;\n"
+          "'gen. jax': the jitted backend='jax' function (value+grad, or\n"
+          "value+grad+Hessian), 'jax rat.': autodiff / it")
     print(f"{'case':20} {'n':>5} {'what':10} {'generated':>11} {'autodiff':>11} "
           f"{'ratio':>7} {'vs own':>7} {'gen. jax':>11} {'jax rat.':>8} {'rel. diff':>9}")
     for (name, expr, wrt, order, fj, point, sizes, hsizes, value_np,
@@ -231,7 +251,7 @@ def main(args):
                 H = fh(*a)[2]
                 shape = a[k].shape
                 diff = max(_rel(_vec_hessian(hj(*ja), shape), H),
-                           _rel(hessian_np(*a), H),
+                           _rel(hessian_np(*a)[2], H),
                            _rel(gjh(*ja)[2], H))
                 th = cpu(lambda: fh(*a)[2], args.repeat)
                 rows.append(("Hessian", th,

@@ -350,6 +350,8 @@ class NumPyEmitter:
         self.kernels = set()       # functions of :mod:`.kernels` used
         self._factored = {}
         self._assigned = {}
+        self._products = set()     # code of products, each a new array
+        self._real_names = set()   # temporaries that hold real arrays
 
     # --- normal form ---------------------------------------------------------
 
@@ -565,6 +567,8 @@ class NumPyEmitter:
         if code not in self._assigned:
             self._assigned[code] = self.fresh()
             self.lines.append(f"{self._assigned[code]} = {code}")
+            if self.np == "numpy" and self._real(code):
+                self._real_names.add(self._assigned[code])
         return self._assigned[code]
 
     def emit(self, e):
@@ -758,9 +762,51 @@ class NumPyEmitter:
                 minus.append(code(MatMul(*a.args[1:]).doit(deep=False)))
             else:
                 plus.append(code(a))
+        fresh = [c for c in plus + minus if c in self._products]
+        if fresh and all(self._real(c) for c in plus + minus):
+            return self._sum_in_place(plus, minus, fresh[0])
         if not plus:
             return "(-" + " - ".join(minus) + ")"
         return "(" + " + ".join(plus) + "".join(f" - {c}" for c in minus) + ")"
+
+    _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\w)(?!\s*=[^=])")
+
+    def _real(self, code):
+        """Whether ``code`` is sure to give a real array (so that a real
+        array may take it in place): it names only the matrix arguments (2-D
+        float arrays), dimensions, NumPy, the kernels and temporaries of
+        such code; no complex literal (log det of a negative determinant),
+        no scalar argument or generic function (either may be complex)."""
+        if "j" in re.sub(r"'[^']*'|[A-Za-z_]\w*", "", code):    # 0j, 1.5j
+            return False
+        ok = {"numpy", *self.kernels, *self._real_names}
+        ok |= {v for k, v in self.names.items() if isinstance(k, MatrixSymbol)
+               or not _is_matrix(k) and k.is_integer}      # dimensions
+        return all(m.group(1) in ok for m in self._NAME.finditer(
+            re.sub(r"'[^']*'", "''", code)))
+
+    def _sum_in_place(self, plus, minus, fresh):
+        """A sum with a product among its terms, accumulated into the
+        product's own new array: a large sum then allocates no second array
+        of its size (each new array of megabytes costs its page faults,
+        more than the additions)."""
+        np, acc = self.np, self.fresh()
+        self.lines.append(f"{acc} = {fresh}")
+        self._real_names.add(acc)
+        if fresh in minus:
+            minus = [c for c in minus if c is not fresh]
+            if plus:
+                p = plus.pop(0)
+                self.lines.append(f"{acc} = {np}.subtract({p}, {acc}, out={acc})")
+            else:
+                self.lines.append(f"{acc} = {np}.negative({acc}, out={acc})")
+        else:
+            plus = [c for c in plus if c is not fresh]
+        for c in plus:
+            self.lines.append(f"{acc} = {np}.add({acc}, {c}, out={acc})")
+        for c in minus:
+            self.lines.append(f"{acc} = {np}.subtract({acc}, {c}, out={acc})")
+        return acc
 
     def _scaled(self, scalars, code):
         if not scalars:
@@ -825,7 +871,9 @@ class NumPyEmitter:
         the same BLAS call on large ones), ``@`` in other modules."""
         if self.np != "numpy":
             return f"({a} @ {b})"
-        return f"{a if _atomic(a) or _wrapped(a) else f'({a})'}.dot({b})"
+        code = f"{a if _atomic(a) or _wrapped(a) else f'({a})'}.dot({b})"
+        self._products.add(code)     # a new array (see _sum_in_place)
+        return code
 
     def _shape(self, m):
         return (self.size(m.rows), self.size(m.cols))

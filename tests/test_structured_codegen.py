@@ -102,6 +102,15 @@ def test_structured_factors_against_dense():
          @ numpy.kron(vals[A].T, numpy.eye(p))),
         (KroneckerProduct(A, Identity(r)) * C * CommutationMatrix(r, q),
          numpy.kron(vals[A], numpy.eye(r)) @ vals[C] @ perm(r, q)),
+        # alone (a Hessian such as 2 (V^T V ⊗ I)): the identity is a diagonal
+        (KroneckerProduct(A, Identity(p)), numpy.kron(vals[A], numpy.eye(p))),
+        (3 * KroneckerProduct(Identity(p), A), 3 * numpy.kron(numpy.eye(p), vals[A])),
+        (KroneckerProduct(Identity(p), A, Identity(q)),
+         numpy.kron(numpy.kron(numpy.eye(p), vals[A]), numpy.eye(q))),
+        # a scalar goes on the smallest operand, not on the result
+        (-2 * B.T * DiagMatrix(Vec(M)) * KroneckerProduct(A.T, Identity(p)),
+         -2 * vals[B].T @ numpy.diag(vals[M].ravel(order="F"))
+         @ numpy.kron(vals[A].T, numpy.eye(p))),
     ]
     for expr, want in cases:
         em = NumPyEmitter({s: s.name for s in vals})
@@ -152,3 +161,51 @@ def test_hvp_takes_one_matrix_variable():
     t = Symbol('t')
     with pytest.raises(CodegenError, match="scalar"):
         codegen_function(t**3, t, hvp=True)
+
+
+def test_sums_with_ones_and_traces_of_products():
+    """1 - B broadcasts the 1 (rectangular B), a sum of ones alone is still
+    a full array, and tr(L R) of rectangular factors (a dot of the raveled
+    factors) is the trace, also with the transposes that cancel."""
+    from sympy import OneMatrix
+    from sympy_matdiff.numpycode import NumPyEmitter
+    p, q = 2, 5
+    B, C = MatrixSymbol('B', p, q), MatrixSymbol('C', q, p)
+    vals = {B: RNG.standard_normal((p, q)), C: RNG.standard_normal((q, p))}
+    cases = [
+        (OneMatrix(p, q) - B, 1 - vals[B]),
+        (B - OneMatrix(p, q), vals[B] - 1),
+        (OneMatrix(p, q) - C.T, 1 - vals[C].T),
+        (OneMatrix(p, q) + 2 * OneMatrix(p, q), numpy.full((p, q), 3.0)),
+        (Trace(B * C), numpy.trace(vals[B] @ vals[C])),
+        (Trace(C * B), numpy.trace(vals[C] @ vals[B])),
+        (Trace(B * B.T), numpy.sum(vals[B] ** 2)),
+        (Trace(B.T * C.T), numpy.trace(vals[B].T @ vals[C].T)),
+    ]
+    for expr, want in cases:
+        em = NumPyEmitter({B: 'B', C: 'C'})
+        em.count(expr)
+        code = em.emit(expr)
+        ns = {"numpy": numpy, "B": vals[B], "C": vals[C]}
+        exec("\n".join(em.lines), ns)
+        got = eval(code, ns)
+        assert numpy.shape(got) == numpy.shape(want), expr
+        assert numpy.allclose(got, want, rtol=1e-13, atol=1e-13), expr
+
+
+def test_factorisation_hessian_without_kron_or_eye():
+    """‖M − U Vᵀ‖² by U: the Hessian 2 (VᵀV ⊗ I_n) in vec order, written as
+    a diagonal of a zero array (no kron, no eye), at rectangular shapes,
+    against the closed form and finite differences of the gradient."""
+    r = Symbol('r', integer=True, positive=True)
+    M, U, V = MatrixSymbol('M', n, m), MatrixSymbol('U', n, r), MatrixSymbol('V', m, r)
+    E = M - U * V.T
+    f = compiled(Trace(E * E.T), U, layout="mixed", hessian=True, args=(M, U, V))
+    assert "kron(" not in f.source and "eye(" not in f.source
+    for k, j, q in ((4, 3, 2), (1, 5, 3), (3, 2, 1)):
+        Mv, Uv, Vv = (RNG.standard_normal(s) for s in ((k, j), (k, q), (j, q)))
+        _, _, H = f(Mv, Uv, Vv)
+        assert numpy.allclose(H, numpy.kron(2 * Vv.T @ Vv, numpy.eye(k)),
+                              rtol=1e-13, atol=1e-13)
+        fd = _fd_hessian(lambda u: f(Mv, u, Vv)[1], Uv)
+        assert numpy.allclose(H, fd, rtol=1e-6, atol=1e-6)
