@@ -296,15 +296,19 @@ class _Network:
                 dims = ", ".join(em.dim(self.sizes[x]) for x in labels)
                 code = f"{code}.reshape({dims})" if _atomic(code) else \
                     f"({code}).reshape({dims})"
-            # named, so that what does not depend on an HVP's v is outside it
-            args.append(em.assign(code))
+            args.append(code)
         if self.scalars:      # on the smallest operand, not on the result
             small = min(range(len(ops)), key=lambda i: self._count(ops[i][1]))
             args[small] = em._scaled(self.scalars, args[small])
+        # named, so that what does not depend on an HVP's v is outside it
+        args = [em.assign(a) for a in args]
         spec = ",".join("".join(letters[x] for x in labels)
                         for _, labels, _ in ops) + "->" + "".join(
             letters[x] for x in out)
-        return f"{em.einsum(spec, args)}.reshape({R}, {C})"
+        code = f"{em.einsum(spec, args)}.reshape({R}, {C})"
+        if np == "numpy" and len(args) > 1:   # a new array, never a view of
+            em._products.add(code)            # an operand (see _sum_in_place)
+        return code
 
     def _count(self, labels):
         count = 1
@@ -680,8 +684,8 @@ class NumPyEmitter:
             if scalars and len(mats) > 1:
                 product = MatMul(*mats).doit(deep=False)
                 scaled = self._scaled_factor(scalars, product)
-                return scaled or self._scaled(scalars, self.emit(product))
-            return self._scaled(scalars, self._chain(mats))
+                return scaled or self._scaled(scalars, self.emit(product), k.shape)
+            return self._scaled(scalars, self._chain(mats), k.shape)
         if isinstance(k, MatAdd):
             return self._sum(k.args)
         if isinstance(k, HadamardProduct):
@@ -763,7 +767,8 @@ class NumPyEmitter:
             else:
                 plus.append(code(a))
         fresh = [c for c in plus + minus if c in self._products]
-        if fresh and all(self._real(c) for c in plus + minus):
+        if fresh and self._large(terms[0].shape) and \
+                all(self._real(c) for c in plus + minus):
             return self._sum_in_place(plus, minus, fresh[0])
         if not plus:
             return "(-" + " - ".join(minus) + ")"
@@ -784,6 +789,12 @@ class NumPyEmitter:
                or not _is_matrix(k) and k.is_integer}      # dimensions
         return all(m.group(1) in ok for m in self._NAME.finditer(
             re.sub(r"'[^']*'", "''", code)))
+
+    @staticmethod
+    def _large(shape):
+        """Whether a result of this shape may be large: a matrix, not a
+        vector (for which a statement more costs more than it saves)."""
+        return shape is not None and 1 not in shape
 
     def _sum_in_place(self, plus, minus, fresh):
         """A sum with a product among its terms, accumulated into the
@@ -808,9 +819,18 @@ class NumPyEmitter:
             self.lines.append(f"{acc} = {np}.subtract({acc}, {c}, out={acc})")
         return acc
 
-    def _scaled(self, scalars, code):
+    def _scaled(self, scalars, code, shape=None):
         if not scalars:
             return code
+        if self._large(shape) and code in self._products and all(getattr(s, "is_Number", False) and
+                                          s.is_real for s in scalars):
+            # c (A B): in the product's new array, as in _sum_in_place
+            acc = self.fresh()
+            c = self.emit(MatMul(*scalars).doit() if len(scalars) > 1 else scalars[0])
+            self.lines += [f"{acc} = {code}",
+                           f"{acc} = {self.np}.multiply({acc}, {c}, out={acc})"]
+            self._real_names.add(acc)
+            return acc
         if scalars == [-1]:
             return f"(-{code})"
         factors = [self.emit(s) for s in scalars]
