@@ -165,7 +165,8 @@ def _cases():
                       RNG.standard_normal((10, k)) / k ** .5,
                       RNG.standard_normal((k, 16)), RNG.standard_normal((10, 16))],
            (10, 100, 300, 1000), (10, 20, 40),
-           lambda W1, W2, Xb, Yb: float(numpy.sum((W2 @ numpy.tanh(W1 @ Xb) - Yb) ** 2)),
+           lambda W1, W2, Xb, Yb: float(numpy.sum((W2 @ numpy.tanh(W1 @ Xb) - Yb)
+                                                  ** 2)),
            network_all)
 
 
@@ -211,7 +212,8 @@ def main(args):
           "'gen. jax': the jitted backend='jax' function (value+grad, or\n"
           "value+grad+Hessian), 'jax rat.': autodiff / it")
     print(f"{'case':20} {'n':>5} {'what':10} {'generated':>11} {'autodiff':>11} "
-          f"{'ratio':>7} {'vs own':>7} {'gen. jax':>11} {'jax rat.':>8} {'rel. diff':>9}")
+          f"{'ratio':>7} {'vs own':>7} {'gen. jax':>11} {'jax rat.':>8} "
+          f"{'rel. diff':>9}")
     for (name, expr, wrt, order, fj, point, sizes, hsizes, value_np,
          hessian_np) in _cases():
         if args.case not in name:

@@ -98,7 +98,7 @@ def cached_einsum(spec, *operands, _plans={}):
     >>> cached_einsum('a,b->aba', numpy.ones(2), numpy.arange(2.0)).tolist()
     [[[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]]
     """
-    key = (spec,) + tuple(numpy.shape(o) for o in operands)
+    key = (spec, *[o.shape for o in operands])
     plan = _plans.get(key)
     if plan is None:
         plan = _plans[key] = einsum_plan(spec, *operands)
@@ -121,8 +121,10 @@ def cached_einsum(spec, *operands, _plans={}):
         out = ops[0] if final is None else numpy.einsum(final, *ops)
     if diagonal is None:
         return out
-    full = numpy.zeros(diagonal[0])
-    numpy.einsum(diagonal[1], full)[...] = out     # a writeable view
+    full = numpy.zeros(diagonal[0], out.dtype)
+    # the diagonal as a view of full (its strides summed over each label)
+    numpy.ndarray(diagonal[1], out.dtype, full, 0,
+                  [st * out.itemsize for st in diagonal[2]])[...] = out
     return full
 
 
@@ -135,8 +137,8 @@ def einsum_plan(spec, *operands):
     or a batched ``matmul``, of the operands transposed and reshaped as
     given; else the ``einsum`` spec given.  ``final`` brings what is left to
     the output (a transposition, an ``einsum`` spec, or None),
-    ``diagonal`` is the full shape and view spec of a repeated output
-    label."""
+    ``diagonal`` (for a repeated output label) the full shape, and the
+    shape and strides of its diagonal view."""
     inputs, out = spec.split("->")
     terms = inputs.split(",")
     size = {}
@@ -154,8 +156,10 @@ def einsum_plan(spec, *operands):
         return None if p == tuple(sorted(p)) else p
     unique = "".join(dict.fromkeys(out))
     diagonal = None
-    if unique != out:
-        diagonal = (dims(out), out + "->" + unique)
+    if unique != out:        # C-order strides (in items) of an array of dims(out)
+        step = [int(numpy.prod(dims(out[i + 1:]))) for i in range(len(out))]
+        diagonal = (dims(out), dims(unique), tuple(
+            sum(st for c, st in zip(out, step) if c == u) for u in unique))
     path = [tuple(range(len(terms)))]
     if len(terms) > 2:
         path = numpy.einsum_path(inputs + "->" + unique, *operands,
@@ -180,10 +184,16 @@ def einsum_plan(spec, *operands):
         a, b = ops[i], ops[j]
         del ops[max(i, j)], ops[min(i, j)]
         rest = "".join(ops) + unique
-        batch = "".join(c for c in a if c in b and c in rest)
+        # kept labels in the output's order where they are in it, so that
+        # the last steps need no transposing copy of a large result
+        order = {c: i for i, c in enumerate(unique + rest)}
+        batch = "".join(sorted((c for c in a if c in b and c in rest),
+                               key=order.get))
         summed = "".join(c for c in a if c in b and c not in rest)
-        keep_a = "".join(c for c in a if c in rest and c not in b)
-        keep_b = "".join(c for c in b if c in rest and c not in a)
+        keep_a = "".join(sorted((c for c in a if c in rest and c not in b),
+                                key=order.get))
+        keep_b = "".join(sorted((c for c in b if c in rest and c not in a),
+                                key=order.get))
         if len(set(a)) < len(a) or len(set(b)) < len(b) or \
                 len(batch + summed + keep_a) != len(a) or \
                 len(batch + summed + keep_b) != len(b):
@@ -198,7 +208,7 @@ def einsum_plan(spec, *operands):
                           perm(b, [c for c in new if c in b]),
                           tuple(size[c] if c in b else 1 for c in new), None))
         elif not batch:         # (keep_a x summed) times (summed x keep_b)
-            if not ops and keep_b + keep_a == unique:   # the output's order
+            if keep_a and keep_b and order[keep_b[0]] < order[keep_a[0]]:
                 i, j, a, b, keep_a, keep_b = j, i, b, a, keep_b, keep_a
             new = keep_a + keep_b
             steps.append((i, j, "dot", perm(a, keep_a + summed),

@@ -822,8 +822,8 @@ class NumPyEmitter:
     def _scaled(self, scalars, code, shape=None):
         if not scalars:
             return code
-        if self._large(shape) and code in self._products and all(getattr(s, "is_Number", False) and
-                                          s.is_real for s in scalars):
+        if self._large(shape) and code in self._products and all(
+                getattr(s, "is_Number", False) and s.is_real for s in scalars):
             # c (A B): in the product's new array, as in _sum_in_place
             acc = self.fresh()
             c = self.emit(MatMul(*scalars).doit() if len(scalars) > 1 else scalars[0])

@@ -133,3 +133,15 @@ def test_cached_einsum_is_numpys_einsum(spec):
         got = cached_einsum(spec, *ops)
         assert got.shape == want.shape
         assert numpy.allclose(got, want, rtol=1e-13, atol=1e-13)
+
+
+def test_cached_einsum_keeps_a_complex_result_complex():
+    """The zero array a repeated label writes into has the result's dtype
+    (a complex scalar factor, log det of a negative determinant, must not
+    be cast to real)."""
+    from sympy_matdiff.kernels import cached_einsum
+    A = RNG.standard_normal((3, 4)) * (1 + 2j)
+    B = RNG.standard_normal((4, 5))
+    got = cached_einsum("ab,bc->acac", A, B)
+    want = numpy.einsum("ab,bc,ad,ce->acde", A, B, numpy.eye(3), numpy.eye(5))
+    assert got.dtype == complex and numpy.allclose(got, want, rtol=1e-13)
