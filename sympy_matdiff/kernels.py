@@ -107,11 +107,15 @@ def cached_einsum(spec, *operands, _plans={}):
     for i, j, how, pa, sa, pb, sb, shape in steps:
         x, y = ops[i], ops[j]
         del ops[max(i, j)], ops[min(i, j)]
-        if how in ("dot", "mul", "matmul"):
+        if how in ("dot", "mul", "matmul", "mul in a"):
             x = (x if pa is None else x.transpose(pa)).reshape(sa)
             y = (y if pb is None else y.transpose(pb)).reshape(sb)
-            z = numpy.multiply(x, y, order="C") if how == "mul" else \
-                numpy.dot(x, y) if how == "dot" else numpy.matmul(x, y)
+            if how == "mul in a" and x.dtype == y.dtype:  # x: ours, full size
+                z = numpy.multiply(x, y, out=x)
+            elif how in ("mul", "mul in a"):
+                z = numpy.multiply(x, y, order="C")
+            else:
+                z = numpy.dot(x, y) if how == "dot" else numpy.matmul(x, y)
             ops.append(z if shape is None else z.reshape(shape))
         else:
             ops.append(numpy.einsum(how, x, y))
@@ -203,10 +207,16 @@ def einsum_plan(spec, *operands):
         elif not summed:        # a broadcast product, in the output's order
             new = batch + keep_a + keep_b                # if it is the last
             new = unique if not ops and sorted(new) == sorted(unique) else new
-            steps.append((i, j, "mul", perm(a, [c for c in new if c in a]),
-                          tuple(size[c] if c in a else 1 for c in new),
-                          perm(b, [c for c in new if c in b]),
-                          tuple(size[c] if c in b else 1 for c in new), None))
+            if isinstance(y, tuple) and sorted(b) == sorted(new):
+                i, j, a, b, x, y = j, i, b, a, y, x
+            pa, pb = (perm(a, [c for c in new if c in a]),
+                      perm(b, [c for c in new if c in b]))
+            # into an intermediate (not an argument) that has the result's
+            # size and order: no second array of that size
+            how = "mul in a" if isinstance(x, tuple) and pa is None and \
+                sorted(a) == sorted(new) else "mul"
+            steps.append((i, j, how, pa, tuple(size[c] if c in a else 1 for c in new),
+                          pb, tuple(size[c] if c in b else 1 for c in new), None))
         elif not batch:         # (keep_a x summed) times (summed x keep_b)
             if keep_a and keep_b and order[keep_b[0]] < order[keep_a[0]]:
                 i, j, a, b, keep_a, keep_b = j, i, b, a, keep_b, keep_a

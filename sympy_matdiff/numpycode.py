@@ -17,8 +17,10 @@ written ``1 - t**2`` with the value's ``t``.  Products are ordered by
 their cost (symbolic dimensions are guessed large), ``X^-1 B`` is
 ``solve(X, B)``, ``B X^-1`` is ``solve(X^T, B^T)^T``, ``log det X`` uses
 ``slogdet``, ``diag(v) B`` scales rows, ``1^T B`` sums columns,
-``tr(A B)`` is ``sum(A * B^T)``, ``(A + B) x`` is ``A x + B x`` and an outer
-product is an ``einsum``; a part of a product that recurs elsewhere is
+``tr(A B)`` is a dot of the raveled ``A`` and ``B^T``, ``(A + B) x`` is
+``A x + B x``; NumPy products are ``A.dot(B)`` (less call overhead than
+``@``), and a matrix sum with a product term is accumulated in the
+product's new array; a part of a product that recurs elsewhere is
 computed once.  A bare ``X^-1`` (or one used in three or
 more products) is computed once with ``inv``; if the determinant of the
 same matrix is needed too, one call of :func:`.kernels.inv_slogdet` gives
