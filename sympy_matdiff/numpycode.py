@@ -45,7 +45,7 @@ from collections import Counter
 
 from sympy import (Abs, Basic, Determinant, Expr, Function, HadamardPower,
                    HadamardProduct, Identity, ImmutableMatrix, Inverse,
-                   KroneckerProduct, Lambda, MatAdd, MatMul, MatPow,
+                   KroneckerProduct, Lambda, MatAdd, MatMul, MatPow, Mul,
                    MatrixBase, MatrixSymbol, OneMatrix, Symbol, Trace,
                    Transpose, ZeroMatrix, default_sort_key, log, preorder_traversal,
                    sympify)
@@ -807,14 +807,14 @@ class NumPyEmitter:
         self.lines.append(f"{acc} = {fresh}")
         self._real_names.add(acc)
         if fresh in minus:
-            minus = [c for c in minus if c is not fresh]
+            minus = minus[:minus.index(fresh)] + minus[minus.index(fresh) + 1:]
             if plus:
                 p = plus.pop(0)
                 self.lines.append(f"{acc} = {np}.subtract({p}, {acc}, out={acc})")
             else:
                 self.lines.append(f"{acc} = {np}.negative({acc}, out={acc})")
         else:
-            plus = [c for c in plus if c is not fresh]
+            plus = plus[:plus.index(fresh)] + plus[plus.index(fresh) + 1:]
         for c in plus:
             self.lines.append(f"{acc} = {np}.add({acc}, {c}, out={acc})")
         for c in minus:
@@ -828,7 +828,7 @@ class NumPyEmitter:
                 getattr(s, "is_Number", False) and s.is_real for s in scalars):
             # c (A B): in the product's new array, as in _sum_in_place
             acc = self.fresh()
-            c = self.emit(MatMul(*scalars).doit() if len(scalars) > 1 else scalars[0])
+            c = self.emit(Mul(*scalars))
             self.lines += [f"{acc} = {code}",
                            f"{acc} = {self.np}.multiply({acc}, {c}, out={acc})"]
             self._real_names.add(acc)

@@ -165,14 +165,23 @@ def test_hvp_takes_one_matrix_variable():
 
 def test_sums_with_ones_and_traces_of_products():
     """1 - B broadcasts the 1 (rectangular B), a sum of ones alone is still
-    a full array, and tr(L R) of rectangular factors (a dot of the raveled
-    factors) is the trace, also with the transposes that cancel."""
-    from sympy import OneMatrix
+    a full array, tr(L R) of rectangular factors (a dot of the raveled
+    factors) is the trace, also with the transposes that cancel, and sums
+    and multiples of a product, computed in the product's array, are right
+    with every sign; the arguments are left as they were."""
+    from sympy import OneMatrix, Rational
     from sympy_matdiff.numpycode import NumPyEmitter
     p, q = 2, 5
     B, C = MatrixSymbol('B', p, q), MatrixSymbol('C', q, p)
-    vals = {B: RNG.standard_normal((p, q)), C: RNG.standard_normal((q, p))}
+    D = MatrixSymbol('D', p, p)
+    vals = {B: RNG.standard_normal((p, q)), C: RNG.standard_normal((q, p)),
+            D: RNG.standard_normal((p, p))}
+    BC, Dv = vals[B] @ vals[C], vals[D]
     cases = [
+        (D - B * C, Dv - BC), (-B * C - D, -BC - Dv),
+        (B * C + D + D.T, BC + Dv + Dv.T), (3 * (B * C), 3 * BC),
+        (Rational(1, 2) * B * C - D, BC / 2 - Dv),
+        (C.T * B.T - D, BC.T - Dv),
         (OneMatrix(p, q) - B, 1 - vals[B]),
         (B - OneMatrix(p, q), vals[B] - 1),
         (OneMatrix(p, q) - C.T, 1 - vals[C].T),
@@ -183,14 +192,15 @@ def test_sums_with_ones_and_traces_of_products():
         (Trace(B.T * C.T), numpy.trace(vals[B].T @ vals[C].T)),
     ]
     for expr, want in cases:
-        em = NumPyEmitter({B: 'B', C: 'C'})
+        em = NumPyEmitter({B: 'B', C: 'C', D: 'D'})
         em.count(expr)
         code = em.emit(expr)
-        ns = {"numpy": numpy, "B": vals[B], "C": vals[C]}
+        ns = {"numpy": numpy, **{str(k): v.copy() for k, v in vals.items()}}
         exec("\n".join(em.lines), ns)
         got = eval(code, ns)
         assert numpy.shape(got) == numpy.shape(want), expr
         assert numpy.allclose(got, want, rtol=1e-13, atol=1e-13), expr
+        assert all((ns[str(k)] == v).all() for k, v in vals.items()), expr
 
 
 def test_factorisation_hessian_without_kron_or_eye():
@@ -209,3 +219,22 @@ def test_factorisation_hessian_without_kron_or_eye():
                               rtol=1e-13, atol=1e-13)
         fd = _fd_hessian(lambda u: f(Mv, u, Vv)[1], Uv)
         assert numpy.allclose(H, fd, rtol=1e-6, atol=1e-6)
+
+
+def test_sums_in_place_keep_complex_terms_complex():
+    """A sum with a product term is computed in the product's (real) array
+    only when every term is real: log det of a negative determinant (the
+    principal logarithm, complex) and a scalar argument given a complex
+    value still give the complex sum."""
+    from sympy import Symbol as Sym
+    p = 3
+    A, B, Z = (MatrixSymbol(s, p, p) for s in "ABZ")
+    t = Sym('t')
+    vals = [RNG.standard_normal((p, p)) for _ in range(3)]
+    Zv = numpy.diag([1.0, 2.0, -3.0])           # det < 0
+    f = codegen_function(log(det(Z)) * A + B * Z, None, args=(A, B, Z))
+    want = numpy.log(complex(numpy.linalg.det(Zv))) * vals[0] + vals[1] @ Zv
+    assert numpy.allclose(f(vals[0], vals[1], Zv), want, rtol=1e-13)
+    g = codegen_function(t * A + B * Z, None, args=(A, B, Z, t))
+    got = g(vals[0], vals[1], Zv, 2j)
+    assert numpy.allclose(got, 2j * vals[0] + vals[1] @ Zv, rtol=1e-13)
