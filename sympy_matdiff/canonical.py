@@ -25,7 +25,7 @@ is why :func:`trace_form` is public.
 """
 from itertools import product as cartesian
 
-from sympy import (Add, HadamardPower, HadamardProduct, Identity,
+from sympy import (Add, Basic, HadamardPower, HadamardProduct, Identity,
                    KroneckerProduct, MatAdd, MatMul, MatPow, Mul, OneMatrix,
                    Pow, S, Trace, Transpose, ZeroMatrix, default_sort_key,
                    preorder_traversal, transpose)
@@ -284,11 +284,21 @@ def fold_transposes(e):
     """
     def fold(s):
         flipped = MatAdd(*[transpose(t) for t in s.args], evaluate=True)
-        if len(flipped.atoms(Transpose)) + 1 < len(s.atoms(Transpose)):
+        if len(transposes_in(flipped)) + 1 < len(transposes_in(s)):
             return Transpose(flipped)
         return s
     return e.replace(lambda s: isinstance(s, MatAdd) and not has_differential(s),
                      fold)
+
+
+@cacheit
+def transposes_in(e):
+    """``e.atoms(Transpose)``, from the (cached) sets of its parts: asked of
+    every sum of a large Hessian and of its parts, the walks were quadratic."""
+    if not isinstance(e, Basic) or not e.args:
+        return frozenset()
+    found = frozenset().union(*[transposes_in(a) for a in e.args])
+    return found | {e} if isinstance(e, Transpose) else found
 
 
 def candidates(m):
