@@ -1,6 +1,10 @@
 """Comparing another backend's results with NumPy's (test_jaxcode.py,
-test_torchcode.py): the arrays of a result, and agreement to a relative
-tolerance."""
+test_torchcode.py): the arrays of a result, agreement to a relative
+tolerance, and the output of the autodiff benchmark."""
+import pathlib
+import subprocess
+import sys
+
 import numpy
 
 
@@ -20,3 +24,12 @@ def outputs(out):
     for o in out if isinstance(out, tuple) else (out,):
         flat += outputs(o) if isinstance(o, tuple) else [o]
     return flat
+
+
+def autodiff_benchmark(case="log det"):
+    """What ``benchmarks/autodiff_compare.py --quick`` prints for one case."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    script = str(root / "benchmarks" / "autodiff_compare.py")
+    return subprocess.run([sys.executable, script, "--quick", "--repeat", "1",
+                           "--case", case], cwd=root, capture_output=True,
+                          text=True, timeout=300, check=True).stdout

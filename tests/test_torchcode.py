@@ -23,7 +23,8 @@ from sympy_matdiff.functions import (log_sigmoid, logsumexp, relu,  # noqa: E402
                                      sigmoid, softmax, softplus)
 from sympy_matdiff.numeric import concrete_sizes  # noqa: E402
 
-from agreement import agree, outputs as _outputs  # noqa: E402
+from agreement import agree, autodiff_benchmark  # noqa: E402
+from agreement import outputs as _outputs  # noqa: E402
 from corpus import CASES  # noqa: E402
 from test_codegen import _call, _point, _stand_ins  # noqa: E402
 
@@ -281,14 +282,7 @@ def test_scalar_functions_the_printer_rewrites():
 
 
 def test_autodiff_benchmark_has_torch_columns():
-    import pathlib
-    import subprocess
-    import sys
-    root = pathlib.Path(__file__).resolve().parent.parent
-    script = str(root / "benchmarks" / "autodiff_compare.py")
-    out = subprocess.run([sys.executable, script, "--quick", "--repeat", "1",
-                          "--case", "log det"], cwd=root, capture_output=True,
-                         text=True, timeout=300, check=True).stdout
+    out = autodiff_benchmark()
     assert "log det" in out and "torch.func" in out and "gen. torch" in out
     assert "torch is not installed" not in out
     table = out[out.index("torch.func"):].splitlines()[1:]
