@@ -110,7 +110,8 @@ def cached_einsum(spec, *operands, _plans={}):
         if how in ("dot", "mul", "matmul", "mul in a"):
             x = (x if pa is None else x.transpose(pa)).reshape(sa)
             y = (y if pb is None else y.transpose(pb)).reshape(sb)
-            if how == "mul in a" and x.dtype == y.dtype:  # x: ours, full size
+            if how == "mul in a" and x.dtype == y.dtype and isinstance(
+                    x, numpy.ndarray):     # x: ours, full size (not a dot's 0-d scalar)
                 z = numpy.multiply(x, y, out=x)
             elif how in ("mul", "mul in a"):
                 z = numpy.multiply(x, y, order="C")

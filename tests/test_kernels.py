@@ -135,6 +135,17 @@ def test_cached_einsum_is_numpys_einsum(spec):
         assert numpy.allclose(got, want, rtol=1e-13, atol=1e-13)
 
 
+def test_cached_einsum_with_unit_axes_to_a_scalar():
+    """Fuzz seed 695 (2 tr(Z)/13 (X ⊗ Y) x A by x): a dot of two vectors is
+    a 0-d NumPy scalar, which a broadcast product cannot write into."""
+    from sympy_matdiff.kernels import cached_einsum
+    ops = [RNG.standard_normal(s) for s in [(1, 3), (1, 1), (3, 1), (1, 1)]]
+    want = numpy.einsum('ab,cd,be,fg->', *ops)
+    for _ in range(2):
+        assert numpy.allclose(cached_einsum('ab,cd,be,fg->', *ops), want,
+                              rtol=1e-13, atol=0)
+
+
 def test_cached_einsum_keeps_a_complex_result_complex():
     """The zero array a repeated label writes into has the result's dtype
     (a complex scalar factor, log det of a negative determinant, must not
