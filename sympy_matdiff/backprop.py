@@ -56,7 +56,7 @@ from .expressions import Elementwise
 from .functions import _VectorFunction
 from .identification import derivative, is_scalar_like, numerator_derivative
 from .layouts import check_layout, from_numerator
-from .printing import sstr
+from .printing import latex, sstr
 from .textbook import bottom_up, collect, textbook_form
 
 # Nodes whose value is linear in each argument (a product is bilinear): the
@@ -155,9 +155,10 @@ class Named(Basic):
             + f" = {sstr(e)}" for is_result, n, e in self._rows())
 
     def _latex(self, printer):
+        # each expression by our printer (1 - h^{∘2}, grouped negations)
         return r"\begin{aligned}" + r" \\ ".join(
-            (r"\frac{\partial f}{\partial " + printer._print(n) + "}"
-             if is_result else printer._print(n)) + " &= " + printer._print(e)
+            (r"\frac{\partial f}{\partial " + latex(n) + "}"
+             if is_result else latex(n)) + " &= " + latex(e)
             for is_result, n, e in self._rows()) + r"\end{aligned}"
 
     def _pretty(self, printer):
@@ -167,11 +168,13 @@ class Named(Basic):
             if is_result:
                 lhs = prettyForm(*lhs.left("∂f/∂"))
             lines.append(prettyForm(*lhs.right(" = ", printer._print(e))))
-        return prettyForm(*stringPict.stack(*lines))
+        width = max(line.width() for line in lines)
+        return prettyForm(*stringPict.stack(*[      # left-aligned
+            prettyForm(*line.right(" " * (width - line.width())))
+            for line in lines]))
 
     def _repr_latex_(self):
-        from sympy import latex
-        return "$\\displaystyle " + latex(self) + "$"
+        return "$\\displaystyle " + self._latex(None) + "$"
 
     def __repr__(self):
         return str(self)

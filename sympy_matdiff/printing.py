@@ -44,6 +44,20 @@ class MatdiffLatexPrinter(LatexPrinter):
             return "- " + s
         return super()._print_MatMul(expr)
 
+    def _print_MatAdd(self, expr):
+        # 1 - h^{∘2}, not - h^{∘2} + 1 (as MatdiffStrPrinter)
+        terms = sorted(self._as_ordered_terms(expr),
+                       key=lambda t: bool(t.could_extract_minus_sign()))
+        tex = ""
+        for i, term in enumerate(terms):
+            if i and term.could_extract_minus_sign():
+                tex, term = tex + " - ", -term
+            elif i:
+                tex += " + "
+            t = self._print(term)
+            tex += r"\left(%s\right)" % t if self._needs_add_brackets(term) else t
+        return tex
+
 
 def _ones_sum(expr):
     """M if ``expr`` is tr(1ᵀ M) for a column M (SymPy's 1x1 1ᵀ M as a
