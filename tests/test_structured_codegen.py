@@ -11,6 +11,7 @@ from sympy import (KroneckerProduct, MatrixSymbol, Symbol, Trace, det,
 
 from sympy_matdiff.codegen import codegen_function
 from sympy_matdiff.vec import CommutationMatrix, Vec
+from test_codegen import _numeric_jacobian
 
 n, m, b = (Symbol(s, integer=True, positive=True) for s in "nmb")
 X = MatrixSymbol('X', n, n)
@@ -35,16 +36,9 @@ def _dense(source):
 
 
 def _fd_hessian(grad, x0, h=1e-6):
-    """Vec-order Hessian by central differences of a mixed-layout gradient."""
-    p, q = x0.shape
-    cols = []
-    for j in range(q):
-        for i in range(p):
-            E = numpy.zeros_like(x0)
-            E[i, j] = h
-            cols.append(((grad(x0 + E) - grad(x0 - E)) / (2 * h)).reshape(
-                -1, order="F"))
-    return numpy.column_stack(cols)
+    """Vec-order Hessian by central differences of a mixed-layout gradient:
+    the numerator-layout Jacobian of the gradient."""
+    return _numeric_jacobian(lambda a: grad(a["x"]), {"x": x0}, "x", h)
 
 
 def _spd(k):
