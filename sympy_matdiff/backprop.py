@@ -503,8 +503,24 @@ def _substitute(e, inline, names):
 
 
 def _with_names(e, fw):
-    """``e`` with the forward definitions replaced by their names."""
-    return e.xreplace({dfn: n for n, dfn in fw.definitions})
+    """``e`` with the forward definitions replaced by their names, and their
+    transposes (which SymPy writes out: (vᵀAv)ᵀ = vᵀAᵀv) by the names'
+    transposes; a 1x1 name is its own transpose.  Sums whose terms became
+    alike are collected again."""
+    names = {dfn: n for n, dfn in fw.definitions}
+    for n, dfn in fw.definitions:
+        if getattr(dfn, "is_Matrix", False):
+            names.setdefault(transpose(dfn), n if n.shape == (1, 1) else Transpose(n))
+    new = e.xreplace(names)
+    if not getattr(new, "is_Matrix", False) or new == e and not any(
+            t.arg.shape == (1, 1) and isinstance(t.arg, MatrixSymbol)
+            for t in new.atoms(Transpose)):
+        return new
+    return fold_transposes(bottom_up(_rebuild(new), _collect_sum))
+
+
+def _collect_sum(node):
+    return (collect(list(node.args)) or node) if isinstance(node, MatAdd) else node
 
 
 def _adjoint_symbol(fw, v):

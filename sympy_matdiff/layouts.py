@@ -28,7 +28,7 @@ left.
 """
 from sympy import (Derivative, Expr, Identity, ImmutableDenseNDimArray,
                    ImmutableMatrix, KroneckerProduct, MatAdd, MatMul, MatrixBase, Mul,
-                   ZeroMatrix,
+                   S, ZeroMatrix,
                    Transpose, sympify, transpose)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.tensor.array.expressions import (
@@ -413,10 +413,14 @@ def _array_form(J, p, q, m, n):
     """SymPy's array expression for J, a sum of scaled Kronecker products
     (times K) and outer products of vecs, or None: the inverse of
     :func:`_kronecker_form`."""
-    parts = []
+    parts, c0 = [], S.One
+    if isinstance(J, MatMul):       # c (A + B): each term of the sum, times c
+        mats = [f for f in J.args if f.is_Matrix]
+        if len(mats) == 1 and isinstance(mats[0], MatAdd):
+            c0, J = Mul(*[f for f in J.args if not f.is_Matrix]), mats[0]
     for term in (J.args if isinstance(J, MatAdd) else (J,)):
         fs = list(term.args) if isinstance(term, MatMul) else [term]
-        c = Mul(*[f for f in fs if not getattr(f, "is_Matrix", False)])
+        c = c0 * Mul(*[f for f in fs if not getattr(f, "is_Matrix", False)])
         fs = [f for f in fs if getattr(f, "is_Matrix", False)]
         part = _array_term(fs, p, q, m, n)
         if part is None:

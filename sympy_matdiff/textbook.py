@@ -21,6 +21,7 @@ on its result.
 >>> [t.name for t, _ in steps]
 ['entrywise algebra', 'expand Hadamard products']
 """
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -474,6 +475,34 @@ def collect(terms):
     >>> collect([x.T*A, x.T*A.T])
     x.T*(A + A.T)
     """
+    items = _merged(terms)
+    if not items:
+        return None
+    if len(items) == 1:
+        c, core = items[0]
+        return core if c == 1 else MatMul(c, core, evaluate=True)
+    return _scalar_out(_factor_out(items) or MatAdd(
+        *[core if c == 1 else MatMul(c, core, evaluate=True) for c, core in items],
+        evaluate=True))
+
+
+def _scalar_out(e):
+    """A sum whose terms share a scalar factor as that factor times a sum.
+
+    Last, on the sum SymPy built: its products may have simplified terms
+    ((S³)⁻¹S² = S⁻¹) and merged them."""
+    if not isinstance(e, MatAdd):
+        return e
+    items = [_split_matrix_coeff(t) for t in e.args]
+    g = _common_scalar(items)
+    if g == 1:
+        return e
+    return MatMul(g, MatAdd(*[core if c == g else MatMul(c / g, core, evaluate=True)
+                              for c, core in items], evaluate=True), evaluate=True)
+
+
+def _merged(terms):
+    """``[(coefficient, core)]`` of the matrix ``terms``, like cores merged."""
     merged = {}
     for t in terms:
         # SymPy's KroneckerProduct.doit fails on a factor with a coefficient
@@ -482,15 +511,21 @@ def collect(terms):
         c, core = _split_matrix_coeff(t)
         if c != 0:
             merged[core] = merged.get(core, S.Zero) + c
-    items = [(c, core) for core, c in merged.items() if c != 0]
-    if not items:
-        return None
-    if len(items) == 1:
-        c, core = items[0]
-        return core if c == 1 else MatMul(c, core, evaluate=True)
-    return _factor_out(items) or MatAdd(
-        *[core if c == 1 else MatMul(c, core, evaluate=True) for c, core in items],
-        evaluate=True)
+    return [(c, core) for core, c in merged.items() if c != 0]
+
+
+def _common_scalar(items):
+    """The scalar factor, numbers aside, of every coefficient: ``c A + c B =
+    c (A + B)`` (Cookbook (2.1.2-54): det(XᵀAX) times a sum).  A number is
+    left in place: SymPy distributes 2(A + B) back."""
+    common = None
+    for c, _ in items:
+        rest = c.as_coeff_Mul()[1]
+        factors = Counter(Mul.make_args(rest)) if rest != 1 else Counter()
+        common = factors if common is None else common & factors
+        if not common:
+            return S.One
+    return Mul(*common.elements())
 
 
 def _factor_out(items):

@@ -287,8 +287,7 @@ COOKBOOK_DET = [
     case("cookbook-2.1.2-53-det-XtAX-symmetric", cookbook(53), det(K_sym), Z,
          2 * det(K_sym) * K_sym**-1 * Z.T * Fs),
     case("cookbook-2.1.2-54-det-XtAX-general", cookbook(54), det(K_gen), Z,
-         det(K_gen) * K_gen**-1 * Z.T * F
-         + det(K_gen) * (Z.T * F.T * Z)**-1 * Z.T * F.T),
+         det(K_gen) * (K_gen**-1 * Z.T * F + (Z.T * F.T * Z)**-1 * Z.T * F.T)),
     case("cookbook-2.1.2-55-logdet-XtX", cookbook(55), log(det(Z.T * Z)), Z,
          2 * (Z.T * Z)**-1 * Z.T),
     case("cookbook-2.1.2-58-det-Xk", cookbook(58), det(S**3), S,

@@ -292,3 +292,16 @@ def test_named_derivation_shows_each_local_derivative():
     for u, phi, d in steps.local:       # each local step is a checked derivative
         assert d.result == derivative(phi, u, "mixed")
     assert r"\begin{aligned}" in steps._repr_latex_() and "align*" in steps.latex()
+
+
+def test_a_1x1_name_is_its_own_transpose():
+    # q = vᵀAv is shared; SymPy writes its transpose vᵀAᵀv out, and the
+    # local derivative gives qᵀ: both are q, and the terms collect
+    from sympy import MatrixSymbol
+    v, A = MatrixSymbol('v', 3, 1), MatrixSymbol('A', 3, 3)
+    q = v.T * A * v
+    g = named_derivative(q + q * q, v)
+    (name, definition), = g.definitions
+    assert definition == q and name.shape == (1, 1)
+    assert str(g.result) == "(I + 2*v1)*v.T*(A + A.T)"
+    assert check(q + q * q, v, result=g.doit(), points=3).ok

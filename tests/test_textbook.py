@@ -295,3 +295,29 @@ def test_nested_elementwise_functions_beyond_the_expansion_limit():
         e, w = Elementwise(tanh, e), Elementwise(tanh, w)
     assert check(Trace(e), x, result=derivative(Trace(e), x), points=2).ok
     assert check(w, v, result=derivative(w, v), points=2).ok
+
+
+def test_a_scalar_common_to_every_term_comes_out():
+    # c A + c B = c (A + B): exp(xᵀAx)(A + Aᵀ)x as the Cookbook writes it,
+    # det(ZᵀFZ) times a sum (Cookbook 2.1.2 (54)); a number stays inside,
+    # where SymPy distributes it back
+    from sympy import Determinant, MatAdd, MatrixSymbol, Trace, exp
+    x, A = MatrixSymbol('x', 3, 1), MatrixSymbol('A', 3, 3)
+    f = exp(Trace(x.T * A * x))
+    G = derivative(f, x)
+    assert G == MatMul(exp(Trace(x.T * A * x)), x.T, MatAdd(A, A.T))
+    assert check(f, x, result=G, points=3).ok
+    q = Trace(x.T * A * x)
+    G = derivative(q**2 + q, x)
+    assert G == MatMul(2 * q + 1, x.T, MatAdd(A, A.T))
+    assert check(q**2 + q, x, result=G, points=3).ok
+    Z, F = MatrixSymbol('Z', 4, 2), MatrixSymbol('F', 4, 4)
+    f = Determinant(Z.T * F * Z)
+    G = derivative(f, Z)
+    assert isinstance(G, MatMul) and G.args[0] == f and isinstance(G.args[1], MatAdd)
+    assert check(f, Z, result=G, points=3).ok
+    # different coefficients: nothing to take out
+    B = MatrixSymbol('B', 3, 3)
+    f = Trace(x.T * x) * Trace(x.T * A * x) + Trace(x.T * B * x)
+    G = derivative(f, x)
+    assert check(f, x, result=G, points=3).ok
