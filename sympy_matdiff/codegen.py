@@ -237,9 +237,10 @@ def codegen(expr, wrt, backend="numpy", layout="numerator", hessian=False,
     doc = _docstring(expr, inputs, wrts, derivs, hess if hessian else [],
                      layout, funcs, many, hvp)
     body = head + em.lines + hvp_lines + [f"return {ret}"]
-    # modules the scalar printer called on (Max prints as functools.reduce)
-    modules = {m.split(".")[0] for m in em.printer.module_imports} | \
-        _IMPORTS[backend]
+    # modules the scalar printer called on (math for erf); import jax does
+    # not import jax.scipy.special
+    modules = {m if m.startswith("jax.") else m.split(".")[0]
+               for m in em.printer.module_imports} | _IMPORTS[backend]
     from . import kernels       # here: it imports numpy (start-up time)
     helpers = kernels.source(sorted(em.kernels), backend) + "\n\n" \
         if em.kernels else ""

@@ -46,7 +46,7 @@ from collections import Counter
 from sympy import (Abs, Basic, Determinant, Expr, Function, HadamardPower,
                    HadamardProduct, Identity, ImmutableMatrix, Inverse,
                    KroneckerProduct, Lambda, MatAdd, MatMul, MatPow, Mul,
-                   MatrixBase, MatrixSymbol, OneMatrix, Symbol, Trace,
+                   MatrixBase, MatrixSymbol, OneMatrix, Rational, Symbol, Trace,
                    Transpose, ZeroMatrix, default_sort_key, log, preorder_traversal,
                    sympify)
 from sympy.core.function import AppliedUndef
@@ -134,6 +134,57 @@ class _BodyPrinter(NumPyPrinter):
     def _print_AppliedUndef(self, e):
         args = ", ".join(self._print(a) for a in e.args)
         return f"{function_parameter(e)}({args})"
+
+    # --- what SymPy's printer writes for scalars only, or per version ------
+
+    def _print_Max(self, e):
+        return self._extremum("maximum", e)
+
+    def _print_Min(self, e):
+        return self._extremum("minimum", e)
+
+    def _extremum(self, name, e):
+        # SymPy 1.14 writes functools.reduce(numpy.maximum, [...]), 1.13
+        # numpy.amax(numpy.asarray([1, X]), axis=0), which fails when a
+        # number and an array are mixed: nested maximum broadcasts
+        f = self._module_format(f"{self._module}.{name}")
+        codes = [self._print(a) for a in e.args]
+        code = codes[0]
+        for c in codes[1:]:
+            code = f"{f}({code}, {c})"
+        return code
+
+    def _print_Heaviside(self, e):
+        # one ufunc; SymPy's H(0) = 1/2 unless given
+        h0 = e.args[1] if len(e.args) > 1 else Rational(1, 2)
+        return "{}({}, {})".format(self._module_format(
+            f"{self._module}.heaviside"), self._print(e.args[0]),
+            self._print(h0))
+
+    # NumPy has no erf, erfc, gamma or lgamma; SymPy's printer writes
+    # math.erf, which takes one number (and SciPy is not a dependency):
+    # math's function on each element
+    def _math(self, name, e):
+        return "{}({}, otypes=[float])({})".format(
+            self._module_format("numpy.vectorize"),
+            self._module_format(f"math.{name}"), self._print(e.args[0]))
+
+    def _print_erf(self, e):
+        return self._math("erf", e)
+
+    def _print_erfc(self, e):
+        return self._math("erfc", e)
+
+    def _print_gamma(self, e):
+        return self._math("gamma", e)
+
+    def _print_loggamma(self, e):
+        return self._math("lgamma", e)
+
+    def _print_factorial(self, e):
+        raise CodegenError("code generation: no array translation of "
+                           f"factorial({self._print(e.args[0])}) (math.factorial "
+                           "takes one integer); write it with gamma(x + 1).")
 
 
 def _structured(f):
@@ -328,6 +379,34 @@ class _JaxBodyPrinter(_BodyPrinter, JaxPrinter):
         super().__init__(names)
         self.printmethod = "_numpycode"
 
+    def _special(self, name, e, args=None):
+        return "{}({})".format(self._module_format(f"jax.scipy.special.{name}"),
+                               ", ".join(self._print(a) for a in (
+                                   e.args if args is None else args)))
+
+    def _print_erf(self, e):
+        return self._special("erf", e)
+
+    def _print_erfc(self, e):
+        return self._special("erfc", e)
+
+    def _print_gamma(self, e):
+        return self._special("gamma", e)
+
+    def _print_loggamma(self, e):
+        return self._special("gammaln", e)
+
+    def _print_erfinv(self, e):
+        return self._special("erfinv", e)
+
+    def _print_polygamma(self, e):     # digamma(u) is polygamma(0, u)
+        if e.args[0] == 0:
+            return self._special("digamma", e, e.args[1:])
+        if not e.args[0].is_Integer:
+            raise CodegenError(f"code generation: {e} has a symbolic order; "
+                               "JAX's polygamma takes an integer.")
+        return self._special("polygamma", e)
+
 
 class NumPyEmitter:
     """Writes NumPy code for matrix and scalar expressions, with shared
@@ -411,6 +490,8 @@ class NumPyEmitter:
             f = e.function
             if not isinstance(f, Lambda):
                 f = Lambda(_ARG, f(_ARG))
+            if f.variables == (f.expr,):   # re(u) of a real u: SymPy's
+                return P(e.expr)      # IdentityFunction, its variable not _ARG
             return Elementwise(f, P(e.expr))
         if isinstance(e, Inverse):
             return Inverse(P(e.arg))
@@ -1006,11 +1087,40 @@ class NumPyEmitter:
         self.printer.names = {**self.names, **names}
         try:
             return self.printer.doprint(e)
+        except CodegenError:
+            raise
         except Exception as err:    # the printer's own "not supported"
-            raise CodegenError(f"code generation: cannot write {e} in NumPy "
-                               f"({err}).") from err
+            raise CodegenError(self._unsupported(e, err)) from err
         finally:
             self.printer.names = self.names
+
+    def _unsupported(self, e, err):
+        """The message for a scalar ``e`` the printer cannot write: the
+        functions it names, in the element-wise variable ``u``."""
+        shown = e.xreplace({_ARG: Symbol("u"), **{
+            s: Symbol(c) for s, c in self.printer.names.items()
+            if isinstance(s, Symbol) and s.name.startswith("_ph")}}) \
+            if isinstance(e, Basic) else e
+        module = {"jax.numpy": "JAX", "torch": "torch"}.get(self.np, "NumPy")
+        names = sorted({type(f).__name__ for f in preorder_traversal(e)
+                        if isinstance(f, Function) and
+                        re.search(rf"\b{type(f).__name__}\b", str(err))})
+        if not names:
+            return f"code generation: cannot write {shown} in {module} ({err})."
+        what = ", ".join(names)
+        if "DiracDelta" in names:
+            return ("code generation: the expression has DiracDelta (in "
+                    f"{shown}), the derivative of a jump: of sign or Heaviside, "
+                    "or in the second derivative of relu, Max, Min or Abs; zero "
+                    "off the jump and undefined on it, it has no "
+                    f"{module} translation. Generate the value or first "
+                    "derivative only, or use a smooth function (softplus for "
+                    "relu).")
+        return (f"code generation: no {module} translation of {what} (in "
+                f"{shown}); {module} has no array function for it. Write it "
+                "with functions that have one, or as a generic function "
+                "(Function('g')), whose values and derivatives the generated "
+                "function then takes as keyword arguments.")
 
     # --- scalars -------------------------------------------------------------
 
