@@ -38,6 +38,10 @@ from .syntax import MAX_LENGTH
 
 PROG = "matdiff"
 TIMEOUT = 60.0     # seconds, unless --timeout says otherwise
+# --code BACKEND: the package its generated code imports, and the extra
+# that installs it
+CODE_PACKAGES = {"numpy": ("numpy", "NumPy", ""), "jax": ("jax", "JAX", "[jax]"),
+                 "torch": ("torch", "PyTorch", "[torch]")}
 
 DESCRIPTION = """\
 Differentiate a matrix expression with sympy_matdiff (by differentials).
@@ -254,6 +258,16 @@ class _Usage(Exception):
     """A bad option value: reported like a parse error, exit status 2."""
 
 
+def _check_installed(backend):
+    """--code BACKEND: a usage error if the code it writes could not run here."""
+    import importlib.util
+    module, name, extra = CODE_PACKAGES[backend]
+    if importlib.util.find_spec(module) is None:
+        raise _Usage(f"--code {backend}: {name} is not installed, so the "
+                     f"generated code could not run; install it (pip install "
+                     f"'sympy_matdiff{extra}') or choose another backend")
+
+
 def _shapes(values):
     """``A=2x3,x=3`` -> {'A': (2, 3), 'x': (3, 1)}."""
     shapes = {}
@@ -338,9 +352,10 @@ def parser():
     p.add_argument("--check", action="store_true",
                    help="verify numerically against finite differences "
                    "(prints the max error; exit status 1 if it fails)")
-    p.add_argument("--code", choices=("numpy",),
+    p.add_argument("--code", choices=tuple(CODE_PACKAGES),
                    help="print, instead of the result, a Python function "
-                   "returning the value and the derivative")
+                   "returning the value and the derivative, in NumPy, JAX "
+                   "(jax.numpy) or PyTorch (the package must be installed)")
     p.add_argument("--timeout", metavar="SECONDS", type=float, default=TIMEOUT,
                    help=f"give up after this many seconds, exit status 3 "
                    f"(default {TIMEOUT:g}; 0: no limit)")
@@ -512,6 +527,7 @@ def _run(args, out, err, stdin):
         except ImportError:
             raise _Usage("--code: code generation (sympy_matdiff.codegen) is "
                          "not available in this installation") from None
+        _check_installed(args.code)
         code = codegen(expr, variables[0] if len(variables) == 1
                        else tuple(variables), backend=args.code,
                        layout=args.layout, hessian=args.hessian,

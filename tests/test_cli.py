@@ -342,6 +342,51 @@ def test_code_numpy_computes_the_derivative(text, wrt, layout):
         numpy.shape(want)), want)
 
 
+@pytest.mark.parametrize("backend, module", [("jax", "jax.numpy"),
+                                             ("torch", "torch")])
+def test_code_in_jax_and_torch(backend, module):
+    """--code jax and --code torch: the function in that module, right
+    where the package is installed; a usage error naming it where not."""
+    import importlib.util
+    text = "sum(tanh(W*x)) + norm2(x)^2"
+    if importlib.util.find_spec(backend) is None:
+        status, out, err = run(text, "--wrt", "W", "--code", backend)
+        assert (status, out) == (2, "")
+        assert f"--code {backend}: " in err and "is not installed" in err
+        assert f"pip install 'sympy_matdiff[{backend}]'" in err
+        return
+    if backend == "jax":
+        import jax
+        jax.config.update("jax_enable_x64", True)
+    status, source, err = run(text, "--wrt", "W", "--layout", "mixed",
+                              "--code", backend)
+    assert status == 0, err
+    assert f"{module}.tanh(" in source and "numpy.tanh" not in source.replace(
+        "jax.numpy.tanh", "")
+    namespace = {}
+    exec(compile(source, f"<matdiff --code {backend}>", "exec"), namespace)
+    rng = numpy.random.default_rng(3)
+    W, x = rng.standard_normal((2, 3)), rng.standard_normal((3, 1))
+    value, grad = namespace["f"](W=W, x=x)
+    assert numpy.isclose(float(value), numpy.tanh(W @ x).sum() + (x ** 2).sum(),
+                         rtol=1e-12)
+    want = (1 - numpy.tanh(W @ x) ** 2) @ x.T
+    assert numpy.allclose(numpy.asarray(grad), want, rtol=1e-12, atol=1e-14)
+
+
+def test_code_backend_not_installed(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None
+                        if name in ("jax", "torch") else real(name, *a))
+    for backend, name in (("jax", "JAX"), ("torch", "PyTorch")):
+        status, out, err = run("tr(X)", "--code", backend)
+        assert (status, out) == (2, "")
+        assert err.startswith(f"matdiff: error: --code {backend}: {name} is not "
+                              "installed"), err
+    assert run("tr(X)", "--code", "numpy")[0] == 0
+
+
 def test_code_without_codegen_module(monkeypatch):
     monkeypatch.setitem(sys.modules, "sympy_matdiff.codegen", None)
     status, out, err = run("tr(X)", "--code", "numpy")
