@@ -161,30 +161,34 @@ class _BodyPrinter(NumPyPrinter):
             f"{self._module}.heaviside"), self._print(e.args[0]),
             self._print(h0))
 
-    # NumPy has no erf, erfc, gamma or lgamma; SymPy's printer writes
-    # math.erf, which takes one number (and SciPy is not a dependency):
-    # math's function on each element
-    def _math(self, name, e):
-        return "{}({}, otypes=[float])({})".format(
-            self._module_format("numpy.vectorize"),
-            self._module_format(f"math.{name}"), self._print(e.args[0]))
+    # SymPy's printer writes erf, erfc, gamma and loggamma with math's
+    # functions, which take one number, and has nothing for erfinv and
+    # polygamma.  A backend's array functions for them (JAX's, torch's):
+    _ARRAY_FUNCTIONS = {}
+    # else, in NumPy (which has none; SciPy is not a dependency), math's
+    # function on each element
+    _MATH = {"erf": "erf", "erfc": "erfc", "gamma": "gamma", "loggamma": "lgamma"}
 
-    def _print_erf(self, e):
-        return self._math("erf", e)
+    def _array_function(self, e):
+        name = type(e).__name__
+        target = self._ARRAY_FUNCTIONS.get(name)
+        if target and name == "polygamma" and not e.args[0].is_Integer:
+            raise ValueError(f"{name} of the symbolic order {e.args[0]} "
+                             "(its array function takes an integer)")
+        if target:
+            return "{}({})".format(self._module_format(target), ", ".join(
+                self._print(a) for a in e.args))
+        if name in self._MATH and self._module == "numpy":
+            return "{}({}, otypes=[float])({})".format(
+                self._module_format("numpy.vectorize"),
+                self._module_format(f"math.{self._MATH[name]}"),
+                self._print(e.args[0]))
+        # the emitter's CodegenError names the function (math.factorial
+        # takes one integer)
+        raise ValueError(f"no array function for {name}")
 
-    def _print_erfc(self, e):
-        return self._math("erfc", e)
-
-    def _print_gamma(self, e):
-        return self._math("gamma", e)
-
-    def _print_loggamma(self, e):
-        return self._math("lgamma", e)
-
-    def _print_factorial(self, e):
-        raise CodegenError("code generation: no array translation of "
-                           f"factorial({self._print(e.args[0])}) (math.factorial "
-                           "takes one integer); write it with gamma(x + 1).")
+    _print_erf = _print_erfc = _print_gamma = _print_loggamma = \
+        _print_erfinv = _print_polygamma = _print_factorial = _array_function
 
 
 def _structured(f):
@@ -379,33 +383,9 @@ class _JaxBodyPrinter(_BodyPrinter, JaxPrinter):
         super().__init__(names)
         self.printmethod = "_numpycode"
 
-    def _special(self, name, e, args=None):
-        return "{}({})".format(self._module_format(f"jax.scipy.special.{name}"),
-                               ", ".join(self._print(a) for a in (
-                                   e.args if args is None else args)))
-
-    def _print_erf(self, e):
-        return self._special("erf", e)
-
-    def _print_erfc(self, e):
-        return self._special("erfc", e)
-
-    def _print_gamma(self, e):
-        return self._special("gamma", e)
-
-    def _print_loggamma(self, e):
-        return self._special("gammaln", e)
-
-    def _print_erfinv(self, e):
-        return self._special("erfinv", e)
-
-    def _print_polygamma(self, e):     # digamma(u) is polygamma(0, u)
-        if e.args[0] == 0:
-            return self._special("digamma", e, e.args[1:])
-        if not e.args[0].is_Integer:
-            raise CodegenError(f"code generation: {e} has a symbolic order; "
-                               "JAX's polygamma takes an integer.")
-        return self._special("polygamma", e)
+    _ARRAY_FUNCTIONS = {n: "jax.scipy.special." + f for n, f in (
+        ("erf", "erf"), ("erfc", "erfc"), ("gamma", "gamma"),
+        ("loggamma", "gammaln"), ("erfinv", "erfinv"), ("polygamma", "polygamma"))}
 
 
 class NumPyEmitter:

@@ -58,6 +58,10 @@ class _TorchBodyPrinter(_BodyPrinter):
     _module = "torch"
     _kf = _TORCH_FUNCTIONS
     _kc = _TORCH_CONSTANTS
+    # (torch has lgamma, log|gamma|, but not gamma)
+    _ARRAY_FUNCTIONS = {"erf": "torch.erf", "erfc": "torch.erfc",
+                        "loggamma": "torch.lgamma", "erfinv": "torch.erfinv",
+                        "polygamma": "torch.special.polygamma"}
 
     def __init__(self, names):
         super().__init__(names)
@@ -152,32 +156,6 @@ class _TorchBodyPrinter(_BodyPrinter):
 
     def _print_atan2(self, e):
         return self._extremum("torch.atan2", e)
-
-    def _print_erf(self, e):
-        return self._unary("torch.erf", e)
-
-    def _print_erfc(self, e):
-        return self._unary("torch.erfc", e)
-
-    def _print_loggamma(self, e):
-        return self._unary("torch.lgamma", e)
-
-    def _print_erfinv(self, e):
-        return self._unary("torch.erfinv", e)
-
-    def _print_polygamma(self, e):      # digamma(u) is polygamma(0, u)
-        n, u = e.args
-        if not n.is_Integer:
-            raise CodegenError(f"code generation: {e} has a symbolic order; "
-                               "torch's polygamma takes an integer.")
-        return "{}({}, {})".format(self._module_format("torch.special.polygamma"),
-                                   int(n), self._print(u))
-
-    def _print_gamma(self, e):
-        # torch has log|gamma| only, not its sign
-        raise CodegenError(f"code generation: no torch translation of {e} "
-                           "(torch has lgamma, log|gamma(x)|, not gamma); "
-                           "write exp(loggamma(x)) where x > 0.")
 
     def _print_Mod(self, e):      # numpy.mod is Python's %, torch.remainder
         return "{}({})".format(self._module_format("torch.remainder"),
