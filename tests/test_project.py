@@ -13,9 +13,11 @@ MAIN_COMMAND = VENV + "python3 -m pip install -e . && python3 -m sympy_matdiff"
 LONG_COMMANDS = ["python3 -m pytest -q -m slow",
                  "python3 -m sympy_matdiff.fuzz --examples 1000",
                  "python3 -m pip install -e '.[jax]' && "
-                 "python3 -m pytest -q tests/test_jaxcode.py",
+                 "python3 -m pytest -q tests/test_jaxcode.py "
+                 "tests/test_codegen_functions.py",
                  "python3 -m pip install -e '.[torch]' && "
-                 "python3 -m pytest -q -n auto tests/test_torchcode.py",
+                 "python3 -m pytest -q -n auto tests/test_torchcode.py "
+                 "tests/test_codegen_functions.py",
                  "python3 -m pip install -e '.[versions]' && "
                  "python3 -m nox -s sympy-1.13 sympy-master"]
 DOCS_COMMAND = ("python3 -m pip install -e '.[docs]' && "
