@@ -283,7 +283,9 @@ class Elementwise(ElementwiseApplyFunction):
         # matrix and fails; compose into a Lambda here instead
         expr = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
         f = self.function
-        if isinstance(f, Lambda) and f.is_identity:
+        # (SymPy 1.14's own IdentityFunction, re(t) of a real t, says it is
+        # not is_identity)
+        if isinstance(f, Lambda) and (f.is_identity or f.variables == (f.expr,)):
             return expr
         if isinstance(expr, MatrixBase):
             return expr.applyfunc(f)

@@ -363,3 +363,17 @@ def test_trace_of_kronecker_of_non_square_factors_in_sympy_itself():
             s.doit()
     finally:
         hooks.install()
+
+
+def test_elementwise_identity_function_evaluates_away():
+    # re(t) of a real t is SymPy's IdentityFunction, which SymPy 1.14 says is
+    # not is_identity: doit() left (u -> u).(X)
+    from sympy import Lambda, MatrixSymbol, OneMatrix, S, Symbol, Trace, re
+    from sympy_matdiff.differentials import prepare
+    from sympy_matdiff.expressions import Elementwise
+    t = Symbol("t", real=True)
+    X = MatrixSymbol("X", 2, 3)
+    assert Elementwise(S.IdentityFunction, X).doit() == X
+    assert prepare(X.applyfunc(Lambda(t, re(t)))).doit() == X
+    f = Trace(OneMatrix(3, 2) * X.applyfunc(Lambda(t, re(t) * t)))
+    assert check(f, X, result=derivative(f, X)).ok
