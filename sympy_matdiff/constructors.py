@@ -37,9 +37,10 @@ import hashlib
 import inspect
 import linecache
 
-from sympy import (Basic, Inverse, MatAdd, MatMul, MatPow, MatrixBase, MatrixSymbol,
-                   OneMatrix, S, Symbol, Transpose, ZeroMatrix)
+from sympy import (Basic, Expr, Inverse, MatAdd, MatMul, MatPow, MatrixBase,
+                   MatrixSymbol, OneMatrix, S, Symbol, Transpose, ZeroMatrix)
 from sympy import transpose as _sympy_transpose
+from sympy.core.basic import Atom
 from sympy.core.cache import cacheit
 from sympy.core.numbers import Float, Integer, Rational
 from sympy.core.parameters import global_parameters
@@ -79,6 +80,7 @@ def _internals():
         MatrixExpr.inverse, MatrixExpr._eval_inverse, MatrixExpr._eval_transpose,
         MatrixExpr._eval_power, MatrixExpr.as_coeff_mmul, MatrixExpr.__rmul__,
         MatrixExpr.is_square.fget, MatrixExpr.__new__, Basic.__eq__, Basic.doit,
+        Atom.doit, Expr.__mul__, Expr.__radd__,
         tr.Transpose.doit, tr.Transpose._eval_transpose, tr.transpose,
         inverse.Inverse.__new__, inverse.Inverse.doit, inverse.Inverse._eval_transpose,
         matpow.MatPow.__new__, matpow.MatPow.doit, matpow.MatPow._eval_transpose,
@@ -159,8 +161,9 @@ def internals_fingerprint():
 # the SymPy releases whose internals were read against these fast paths and
 # tested (tests/test_constructors.py, under each nox session of noxfile.py)
 KNOWN_INTERNALS = {
-    "2ce32e0d92c693b2",     # SymPy 1.13.3, 1.14.0
-    "af8f60c660f90787",     # SymPy 1.15.0.dev0 (../shared/wheels)
+    "477c10bc46af6955",     # SymPy 1.13.3
+    "4203914d92742cd3",     # SymPy 1.14.0
+    "f9f03c21b5c99b5c",     # SymPy 1.15.0.dev0 (../shared/wheels)
 }
 
 _state = {}
@@ -189,17 +192,35 @@ def _plain(cls, name):
     return _PLAIN[key]
 
 
-def _differential():
+def _differentials():
+    # imported when first needed: differentials sits above this module
     if "Differential" not in _state:
-        from .differentials import Differential
+        from .differentials import Differential, ScalarDifferential
         _state["Differential"] = Differential
-    return _state["Differential"]
+        _state["ScalarDifferential"] = ScalarDifferential
+    return _state["Differential"], _state["ScalarDifferential"]
 
 
-def _stable_scalar(c):
-    # doit() of a finite number or a symbol is itself, and c*M is
-    # M.__rmul__(c), MatMul(c, M).doit()
-    return isinstance(c, (Rational, Float)) or type(c) is Symbol
+def _scalar_stable(c):
+    """Is ``c.doit() == c`` certain (c a scalar)?"""
+    doit = type(c).doit
+    if doit is Atom.doit:
+        return True
+    if doit is Basic.doit:
+        # c.func(*[a.doit() for a in c.args]): c again (SymPy's invariant
+        # c.func(*c.args) == c) when every argument is its own doit
+        return all(_stable(a) if getattr(a, "is_Matrix", False) else
+                   isinstance(a, Basic) and _scalar_stable(a) for a in c.args)
+    if type(c) is _differentials()[1]:
+        # ScalarDifferential.doit of a symbol: ScalarDifferential(symbol)
+        return type(c.args[0]).doit is Atom.doit and isinstance(c.args[0], Symbol)
+    return False
+
+
+def _scales_by_rmul(c, M):
+    """Is ``c*M`` ``M.__rmul__(c)``, ``MatMul(c, M).doit()``?"""
+    return (isinstance(c, (Rational, Float)) or type(c).__mul__ is Expr.__mul__) \
+        and getattr(c, "_op_priority", 0) < M._op_priority
 
 
 def _stable_dimension(k):
@@ -229,7 +250,20 @@ def _stable(m):
         return simple and not isinstance(base, (MatPow, MatrixBase)) \
             and _plain(type(base), "_eval_power") and base.is_square is not False \
             and _stable(base)
-    if t is _differential():
+    if t is MatMul:
+        # MatMul.doit: canonicalize(MatMul(*[a.doit() for a in args]))
+        args = m.args
+        return len(args) > 1 and \
+            all(_stable(a) if a.is_Matrix else _scalar_stable(a) for a in args) and \
+            _canonical_product(args) and \
+            _validated(args if args[0].is_Matrix else args[1:])
+    if t is MatAdd:
+        # MatAdd.doit: canonicalize(MatAdd(*[a.doit() for a in args]))
+        args = m.args
+        return len(args) > 1 and all(_stable(a) for a in args) and \
+            _validated_sum(args) and _canonical_sum_terms(args) and \
+            list(args) == sorted(args, key=default_sort_key)
+    if t is _differentials()[0]:
         # Differential.doit of a symbol: Differential(symbol)
         return type(m.args[0]) is MatrixSymbol and _stable(m.args[0])
     return False
@@ -320,6 +354,37 @@ def _validated(mats):
     return True
 
 
+def _product(args):
+    """``MatMul(*args, evaluate=True)`` if it is ``args`` as they stand (or
+    their one matrix), else None."""
+    args = [Integer(a) if type(a) is int else a for a in args
+            if not isinstance(a, GenericIdentity)]      # sympify(2) is Integer(2)
+    if not args or not all(isinstance(a, Basic) for a in args):
+        return None
+    if len(args) == 1:
+        a = args[0]
+        if a.is_Matrix and a.__class__ != MatMul and not a.is_zero and \
+                not a.is_ZeroMatrix:
+            return a                    # unpack
+        return None
+    if _canonical_product(args):
+        mats = args if args[0].is_Matrix else args[1:]
+        if _validated(mats):
+            return Basic.__new__(MatMul, *args)
+    return None
+
+
+def _fast(build, *args):
+    # any surprise (an exception included) is left to SymPy, which then
+    # raises as it raises
+    if not (fast_paths() and global_parameters.evaluate):
+        return None
+    try:
+        return build(*args)
+    except Exception:
+        return None
+
+
 def matmul(*args):
     """``MatMul(*args, evaluate=True)``, built directly when it is canonical.
 
@@ -328,19 +393,8 @@ def matmul(*args):
     >>> matmul(2, A, B), matmul(A, B, A, 1)
     (2*A*B, A*B*A)
     """
-    if fast_paths() and global_parameters.evaluate:
-        args = [Integer(a) if type(a) is int else a for a in args
-                if not isinstance(a, GenericIdentity)]      # sympify(2) is Integer(2)
-        if args and all(isinstance(a, Basic) for a in args):
-            if len(args) == 1:
-                a = args[0]
-                if a.is_Matrix and a.__class__ != MatMul and not a.is_zero:
-                    return a
-            elif _canonical_product(args):
-                mats = args if args[0].is_Matrix else args[1:]
-                if _validated(mats):
-                    return Basic.__new__(MatMul, *args)
-    return MatMul(*args, evaluate=True)
+    out = _fast(_product, args)
+    return MatMul(*args, evaluate=True) if out is None else out
 
 
 # --- sums --------------------------------------------------------------------
@@ -357,7 +411,8 @@ def _key_and_count(t):
         else:
             c, mats = args[0], args[1:]
             # glom rebuilds the term as c*key, MatMul(c, key).doit(): deep
-            if not (_stable_scalar(c) and all(_stable(m) for m in mats)):
+            if not (_scales_by_rmul(c, mats[0]) and _scalar_stable(c) and
+                    all(_stable(m) for m in mats)):
                 return None
         if len(mats) == 1:
             return mats[0], c
@@ -389,6 +444,29 @@ def _canonical_sum_terms(args):
     return True
 
 
+def _sum(args):
+    """``MatAdd(*args, evaluate=True)`` if it is ``args`` sorted (or their
+    one term), else None."""
+    args = [a for a in args if not isinstance(a, GenericZeroMatrix)]
+    if not args or not all(isinstance(a, MatrixExpr) for a in args):
+        return None
+    if not _validated_sum(args):
+        return None
+    if len(args) == 1:
+        return None if isinstance(args[0], MatAdd) else args[0]      # unpack
+    if _canonical_sum_terms(args):
+        return Basic.__new__(MatAdd, *sorted(args, key=default_sort_key))
+    return None
+
+
+def _validated_sum(args):
+    try:
+        _matadd.validate(*args)
+    except Exception:
+        return False
+    return True
+
+
 def matadd(*args):
     """``MatAdd(*args, evaluate=True)``, built directly when only the order
     of the terms changes.
@@ -398,19 +476,8 @@ def matadd(*args):
     >>> matadd(B, 2*A), matadd(A, B, A)
     (2*A + B, 2*A + B)
     """
-    if fast_paths() and global_parameters.evaluate:
-        args = [a for a in args if not isinstance(a, GenericZeroMatrix)]
-        if args and all(isinstance(a, MatrixExpr) for a in args):
-            try:
-                _matadd.validate(*args)
-            except Exception:
-                return MatAdd(*args, evaluate=True)
-            if len(args) == 1:
-                if not isinstance(args[0], MatAdd):
-                    return args[0]
-            elif _canonical_sum_terms(args):
-                return Basic.__new__(MatAdd, *sorted(args, key=default_sort_key))
-    return MatAdd(*args, evaluate=True)
+    out = _fast(_sum, args)
+    return MatAdd(*args, evaluate=True) if out is None else out
 
 
 # --- transposes --------------------------------------------------------------
@@ -435,7 +502,7 @@ def _transposed_product(e):
         return None
     mats = [a for a in args if a.is_Matrix]
     coeff = scalars[0] if scalars else S.One
-    if not _stable_scalar(coeff):
+    if not _scalar_stable(coeff):
         return None
     factors = [_transposed_factor(m) for m in reversed(mats)]
     if not all(_stable(f) for f in factors):
@@ -461,20 +528,17 @@ def transpose(e):
     >>> transpose(3*A*B.I), transpose(A.T)
     (3*B.T**(-1)*A.T, A)
     """
-    if fast_paths() and global_parameters.evaluate and isinstance(e, Basic):
-        return _transpose(e)
-    return _sympy_transpose(e)
+    out = _fast(_transpose, e) if isinstance(e, Basic) else None
+    return _sympy_transpose(e) if out is None else out
 
 
 @cacheit
 def _transpose(e):
     t = type(e)
     if t is MatMul:
-        out = _transposed_product(e)
-        if out is not None:
-            return out
-    elif t is MatrixSymbol and _plain(t, "_eval_transpose"):
+        return _transposed_product(e)
+    if t is MatrixSymbol and _plain(t, "_eval_transpose"):
         return Transpose(e)
-    elif t is Transpose:
+    if t is Transpose:
         return e.args[0]
-    return _sympy_transpose(e)
+    return None

@@ -29,10 +29,11 @@ _y - sigmoid(_Z1)
 """
 from sympy import (Add, Dummy, Function, HadamardPower, HadamardProduct,
                    Lambda, MatAdd, MatMul, Mul, OneMatrix, Pow, S, Transpose,
-                   ZeroMatrix, default_sort_key, transpose)
+                   ZeroMatrix, default_sort_key)
 from sympy.core.function import FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from .constructors import transpose
 from .expressions import _ARG, Elementwise
 
 

@@ -29,7 +29,7 @@ left.
 from sympy import (Derivative, Expr, Identity, ImmutableDenseNDimArray,
                    ImmutableMatrix, KroneckerProduct, MatAdd, MatMul, MatrixBase, Mul,
                    S, ZeroMatrix,
-                   Transpose, sympify, transpose)
+                   Transpose, sympify)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.tensor.array.expressions import (
     ArrayAdd, ArrayDiagonal, ArrayTensorProduct, PermuteDims, ZeroArray)
@@ -39,6 +39,7 @@ try:        # the base of SymPy's array expressions (private: may move)
 except ImportError:                                     # pragma: no cover
     _ArrayExpr = Expr
 
+from .constructors import transpose
 from .errors import MatrixCalculusError
 from .vec import CommutationMatrix, Unvec, Vec
 

@@ -30,6 +30,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from .constructors import matadd, matmul
 from .cost import cost
 from .differentials import Differential, zero_like
 from .entrywise import applied
@@ -93,7 +94,7 @@ def as_scalar(e):
 def product(*factors):
     """The product of scalars and matrices, without evaluating its parts."""
     if any(getattr(f, "is_Matrix", False) for f in factors):
-        return MatMul(*factors, evaluate=True)
+        return matmul(*factors)
     return Mul(*factors)
 
 
@@ -104,7 +105,7 @@ def total(terms, like):
         return zero_like(like)
     kinds = {bool(getattr(t, "is_Matrix", False)) for t in terms}
     if kinds == {True}:
-        return MatAdd(*terms, evaluate=True)
+        return matadd(*terms)
     return Add(*[as_scalar(t) for t in terms])
 
 
@@ -534,8 +535,8 @@ def log_sum_exp(expr, ctx):
       "exp(z) and eq. (1) for 1/(1^T exp(z)).", on=[softmax])
 def softmax_rule(expr, ctx):
     s = expr
-    return product(MatAdd(DiagMatrix(s), product(S.NegativeOne, s, Transpose(s)),
-                          evaluate=True), ctx.d(expr.arg))
+    return product(matadd(DiagMatrix(s), product(S.NegativeOne, s, Transpose(s))),
+                   ctx.d(expr.arg))
 
 
 @rule("", "piecewise function",
@@ -558,7 +559,7 @@ def piecewise(expr, ctx):
         before.append(c)
     if mats:
         terms = [t for t in terms if not _is_zero(t)]
-        return MatAdd(*terms, evaluate=True) if terms else \
+        return matadd(*terms) if terms else \
             zero_like(mats[0])
     return total(terms, expr)
 

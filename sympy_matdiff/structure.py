@@ -41,8 +41,9 @@ P = (I + K)/2, H the unstructured Hessian in vec order).
 >>> symmetric_gradient(log(det(S)), S)
 S**(-1)
 """
-from sympy import HadamardProduct, Identity, MatMul, MatrixSymbol, S, transpose
+from sympy import HadamardProduct, Identity, MatMul, MatrixSymbol, S
 
+from .constructors import transpose
 from .errors import MatrixCalculusError
 
 STRUCTURES = ("symmetric", "positive_definite", "diagonal")

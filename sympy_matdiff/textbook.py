@@ -28,13 +28,13 @@ from typing import Callable
 from sympy import (Basic, DiagMatrix, Dummy, Function, HadamardPower,
                    HadamardProduct, Identity, KroneckerProduct, Lambda, MatAdd,
                    MatMul, Mul, OneMatrix, S, Trace, Transpose, expand, factor,
-                   factor_terms, preorder_traversal, transpose,
-                   default_sort_key)
+                   factor_terms, preorder_traversal, default_sort_key)
 from sympy.core.cache import cacheit
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import facts
 from .canonical import _split_matrix_coeff, fold_transposes
+from .constructors import matadd, matmul, transpose
 from .cost import cheaper, cost
 from .entrywise import (Algebra, NoMatrixForm, has_entrywise_content,
                         is_entrywise)
@@ -94,9 +94,9 @@ def bottom_up(e, rewrite):
 
 def rebuild(e, args):
     if isinstance(e, MatMul):
-        return MatMul(*args, evaluate=True)
+        return matmul(*args)
     if isinstance(e, MatAdd):
-        return MatAdd(*args, evaluate=True)
+        return matadd(*args)
     if isinstance(e, KroneckerProduct):
         return kronecker_product(*args)
     return e.func(*args)
@@ -252,10 +252,9 @@ def _merge_diagonals(node):
     # diag of a row is diag of its transpose: sum the columns
     cols = [(c, v if v.cols == 1 else transpose(v))
             for c, v in ((c, core.args[0]) for c, core in diags)]
-    inner = MatAdd(*[MatMul(c, v) if c != 1 else v for c, v in cols],
-                   evaluate=True)
-    return MatAdd(DiagMatrix(inner), *[MatMul(c, core) if c != 1 else core
-                                       for c, core in rest], evaluate=True)
+    inner = matadd(*[MatMul(c, v) if c != 1 else v for c, v in cols])
+    return matadd(DiagMatrix(inner), *[MatMul(c, core) if c != 1 else core
+                                       for c, core in rest])
 
 
 @transform("diag of a sum", DIAG_SUM)
@@ -277,11 +276,11 @@ def _diag_times_vector(node):
         v = a.args[0]
         if i + 1 < len(args) and _column(args[i + 1]):
             args[i:i + 2] = [HadamardProduct(v, args[i + 1])]
-            return MatMul(*args, evaluate=True)
+            return matmul(*args)
         if i > 0 and _is_matrix(args[i - 1]) and args[i - 1].shape[0] == 1:
             args[i - 1:i + 1] = [Transpose(HadamardProduct(
                 transpose(args[i - 1]), v))]
-            return MatMul(*args, evaluate=True)
+            return matmul(*args)
     return node
 
 
@@ -297,8 +296,8 @@ def _distribute_node(node):
     for i, a in enumerate(args):
         if isinstance(a, MatAdd) and any(
                 isinstance(_split_matrix_coeff(t)[1], DiagMatrix) for t in a.args):
-            return MatAdd(*[MatMul(*args[:i], t, *args[i + 1:], evaluate=True)
-                            for t in a.args], evaluate=True)
+            return matadd(*[matmul(*args[:i], t, *args[i + 1:])
+                            for t in a.args])
     return node
 
 
@@ -322,7 +321,7 @@ def _inner_as_hadamard(node):
             rest = mats[:i] + mats[i + 2:]
             if not rest:
                 return Mul(*scalars) * s * Identity(1)
-            return MatMul(*scalars, s, *rest, evaluate=True)
+            return matmul(*scalars, s, *rest)
     return node
 
 
@@ -381,8 +380,8 @@ def _common_factor_node(node):
             if 1 < len(ts) < len(node.args):
                 together = collect(ts)
                 rest = [t for t in node.args if t not in ts]
-                return MatAdd(*rest, *([together] if together is not None
-                                       else []), evaluate=True)
+                return matadd(*rest, *([together] if together is not None
+                                       else []))
     return node
 
 
@@ -480,10 +479,9 @@ def collect(terms):
         return None
     if len(items) == 1:
         c, core = items[0]
-        return core if c == 1 else MatMul(c, core, evaluate=True)
-    return _scalar_out(_factor_out(items) or MatAdd(
-        *[core if c == 1 else MatMul(c, core, evaluate=True) for c, core in items],
-        evaluate=True))
+        return core if c == 1 else matmul(c, core)
+    return _scalar_out(_factor_out(items) or matadd(
+        *[core if c == 1 else matmul(c, core) for c, core in items]))
 
 
 def _scalar_out(e):
@@ -497,8 +495,8 @@ def _scalar_out(e):
     g = _common_scalar(items)
     if g == 1:
         return e
-    return MatMul(g, MatAdd(*[core if c == g else MatMul(c / g, core, evaluate=True)
-                              for c, core in items], evaluate=True), evaluate=True)
+    return matmul(g, matadd(*[core if c == g else matmul(c / g, core)
+                              for c, core in items]))
 
 
 def _merged(terms):
@@ -543,19 +541,19 @@ def _factor_out(items):
     for side in (0, -1):
         first = split[0][1][side]
         if all(len(fs) > 1 and fs[side] == first for _, fs in split):
-            rest = [MatMul(sign * c, *(fs[1:] if side == 0 else fs[:-1]),
-                           evaluate=True) for c, fs in split]
+            rest = [matmul(sign * c, *(fs[1:] if side == 0 else fs[:-1]))
+                    for c, fs in split]
             inner = collect(rest)
             if inner is None:       # the terms cancel: no factor to take out
                 return None
-            return MatMul(sign, first, inner, evaluate=True) if side == 0 else \
-                MatMul(sign, inner, first, evaluate=True)
+            return matmul(sign, first, inner) if side == 0 else \
+                matmul(sign, inner, first)
     if all(isinstance(core, KroneckerProduct) and len(core.args) == 2
            for _, core in items):
         for side in (0, 1):
             first = items[0][1].args[side]
             if all(core.args[side] == first for _, core in items):
-                rest = collect([MatMul(c, core.args[1 - side], evaluate=True)
+                rest = collect([matmul(c, core.args[1 - side])
                                 for c, core in items])
                 if rest is None:
                     return None
