@@ -37,7 +37,7 @@ import hashlib
 import inspect
 import linecache
 
-from sympy import (Basic, Expr, Inverse, MatAdd, MatMul, MatPow, MatrixBase,
+from sympy import (Basic, Expr, Inverse, MatAdd, MatMul, MatPow, MatrixBase, Mul,
                    MatrixSymbol, OneMatrix, S, Symbol, Transpose, ZeroMatrix)
 from sympy import transpose as _sympy_transpose
 from sympy.core.basic import Atom
@@ -317,32 +317,37 @@ def _canonical_product(args):
             return False
         if type(m).__eq__ is not Basic.__eq__ and m == 1:      # rm_id
             return False
-    # combine_one_matrices, combine_powers, combine_permutations: neighbours
+    return not _neighbours_combine(mats)
+
+
+def _neighbours_combine(mats):
+    """Would combine_one_matrices, combine_powers or combine_permutations
+    combine two neighbours of the matrices ``mats``?  (True when unsure.)"""
     for i in range(1, len(mats)):
         A, B = mats[i - 1], mats[i]
         if isinstance(A, OneMatrix) and isinstance(B, OneMatrix):
-            return False
+            return True
         if isinstance(A, PermutationMatrix) and isinstance(B, PermutationMatrix):
-            return False
+            return True
         if isinstance(B, Inverse) and isinstance(B.arg, MatMul):
             l = len(B.arg.args)
             if list(B.arg.args) == list(mats[max(0, i - l):i]):
-                return False
+                return True
         if isinstance(A, Inverse) and isinstance(A.arg, MatMul):
             l = len(A.arg.args)
             if list(A.arg.args) == list(mats[i:i + l]):
-                return False
+                return True
         if A.is_square == False or B.is_square == False:  # noqa: E712 (SymPy's test)
             continue
         A_base = A.args[0] if isinstance(A, MatPow) else A
         B_base = B.args[0] if isinstance(B, MatPow) else B
         if A_base == B_base:
-            return False
+            return True
         if not isinstance(B_base, MatrixBase):
             inverse = _inverse_of(A_base, B_base)
             if inverse is not False:
-                return False
-    return True
+                return True
+    return False
 
 
 def _validated(mats):
@@ -354,24 +359,95 @@ def _validated(mats):
     return True
 
 
+def _newmul(factor, mats):
+    # matmul.newmul: MatMul(factor, *mats), without a factor equal to 1
+    return Basic.__new__(MatMul, *mats) if factor == 1 else \
+        Basic.__new__(MatMul, factor, *mats)
+
+
+def _rules_once(P):
+    """``do_one(*rules)(P)`` for the product P: P itself when no rule
+    changes it, else the first rule's result; None where that rule does what
+    is not reproduced here (distributing, zeros, merging neighbours,
+    explicit matrices)."""
+    args = P.args
+    mats = [a for a in args if a.is_Matrix]
+    # distribute_monom
+    if len(args) == 2 and ((args[0].is_MatAdd and args[1].is_Rational) or
+                           (args[1].is_MatAdd and args[0].is_Rational)):
+        return None
+    # any_zeros
+    if any(a.is_zero or (a.is_Matrix and a.is_ZeroMatrix) for a in args):
+        return None
+    factor = Mul(*[a for a in args if not a.is_Matrix])     # as_coeff_matrices
+    if factor.is_commutative is False:
+        return None
+    # remove_ids: rm_id on MatMul(*mats)
+    ids = [m.is_Identity is True for m in mats]
+    if any(ids):
+        if not all(ids):
+            return _newmul(factor, [m for m, i in zip(mats, ids) if not i])
+        if len(mats) > 1:
+            return _newmul(factor, mats[:1])
+    # combine_one_matrices, then combine_powers: newmul(factor, *mats) when
+    # no neighbours combine
+    if _neighbours_combine(mats):
+        return None
+    new = _newmul(factor, mats)
+    if new != P:
+        return new
+    # unpack
+    if len(args) == 1:
+        return args[0]
+    # rm_id(lambda x: x == 1)
+    ones = [a == 1 if not a.is_Matrix or type(a).__eq__ is not Basic.__eq__
+            else False for a in args]
+    if any(ones):
+        new = Basic.__new__(MatMul, *[a for a, o in zip(args, ones) if not o]) \
+            if not all(ones) else Basic.__new__(MatMul, args[0])
+        if new != P:
+            return new
+    # merge_explicit
+    if any(isinstance(a, MatrixBase) for a in args):
+        return None
+    # factor_in_front: newmul(factor, *mats) again, unchanged here
+    # flatten
+    if any(a.__class__ == MatMul for a in args):
+        flat = []
+        for a in args:
+            flat.extend(a.args if a.__class__ == MatMul else [a])
+        return Basic.__new__(MatMul, *flat)
+    # combine_permutations: neighbours, tested above
+    return P
+
+
+def _canonicalize(P):
+    """matmul.canonicalize(P), exhaust(typed({MatMul: do_one(*rules)})),
+    or None where a rule does what is not reproduced here."""
+    for _ in range(100):
+        if type(P) is not MatMul:
+            return P
+        new = _rules_once(P)
+        if new is None:
+            return None
+        if not (new != P):
+            return P
+        P = new
+    return None
+
+
 def _product(args):
-    """``MatMul(*args, evaluate=True)`` if it is ``args`` as they stand (or
-    their one matrix), else None."""
+    """``MatMul(*args, evaluate=True)``, or None where SymPy is needed."""
     args = [Integer(a) if type(a) is int else a for a in args
             if not isinstance(a, GenericIdentity)]      # sympify(2) is Integer(2)
     if not args or not all(isinstance(a, Basic) for a in args):
         return None
-    if len(args) == 1:
-        a = args[0]
-        if a.is_Matrix and a.__class__ != MatMul and not a.is_zero and \
-                not a.is_ZeroMatrix:
-            return a                    # unpack
+    mats = [a for a in args if a.is_Matrix]
+    if not mats or not _validated(mats):
         return None
-    if _canonical_product(args):
-        mats = args if args[0].is_Matrix else args[1:]
-        if _validated(mats):
-            return Basic.__new__(MatMul, *args)
-    return None
+    if len(args) > 1 and _canonical_product(args):
+        return Basic.__new__(MatMul, *args)          # the usual case, at once
+    return _canonicalize(Basic.__new__(MatMul, *args))
 
 
 def _fast(build, *args):
@@ -507,16 +583,9 @@ def _transposed_product(e):
     factors = [_transposed_factor(m) for m in reversed(mats)]
     if not all(_stable(f) for f in factors):
         return None
-    if coeff == 1:
-        # MatMul(1, ...): the 1 is dropped by the first rule that rebuilds
-        if coeff is not S.One or len(factors) < 2:
-            return None
-        new = factors
-    else:
-        new = [coeff] + factors
-    if _canonical_product(new) and _validated(factors):
-        return Basic.__new__(MatMul, *new)
-    return None
+    if not _validated(factors):
+        return None
+    return _canonicalize(Basic.__new__(MatMul, coeff, *factors))
 
 
 def transpose(e):
