@@ -43,6 +43,7 @@ from sympy import transpose as _sympy_transpose
 from sympy.core.basic import Atom
 from sympy.core.cache import cacheit
 from sympy.core.numbers import Float, Integer, Rational
+from sympy.core.operations import AssocOp
 from sympy.core.parameters import global_parameters
 from sympy.core.sorting import default_sort_key
 from sympy.matrices.exceptions import NonInvertibleMatrixError
@@ -80,7 +81,7 @@ def _internals():
         MatrixExpr.inverse, MatrixExpr._eval_inverse, MatrixExpr._eval_transpose,
         MatrixExpr._eval_power, MatrixExpr.as_coeff_mmul, MatrixExpr.__rmul__,
         MatrixExpr.is_square.fget, MatrixExpr.__new__, Basic.__eq__, Basic.doit,
-        Atom.doit, Expr.__mul__, Expr.__radd__,
+        Atom.doit, AssocOp.doit, Expr.__mul__, Expr.__radd__,
         tr.Transpose.doit, tr.Transpose._eval_transpose, tr.transpose,
         inverse.Inverse.__new__, inverse.Inverse.doit, inverse.Inverse._eval_transpose,
         matpow.MatPow.__new__, matpow.MatPow.doit, matpow.MatPow._eval_transpose,
@@ -161,9 +162,9 @@ def internals_fingerprint():
 # the SymPy releases whose internals were read against these fast paths and
 # tested (tests/test_constructors.py, under each nox session of noxfile.py)
 KNOWN_INTERNALS = {
-    "477c10bc46af6955",     # SymPy 1.13.3
-    "4203914d92742cd3",     # SymPy 1.14.0
-    "f9f03c21b5c99b5c",     # SymPy 1.15.0.dev0 (../shared/wheels)
+    "5e4ca003412cc754",     # SymPy 1.13.3
+    "bd4ea23e2f439bb5",     # SymPy 1.14.0
+    "2c522963717f01f1",     # SymPy 1.15.0.dev0 (../shared/wheels)
 }
 
 _state = {}
@@ -206,11 +207,12 @@ def _scalar_stable(c):
     doit = type(c).doit
     if doit is Atom.doit:
         return True
-    if doit is Basic.doit:
-        # c.func(*[a.doit() for a in c.args]): c again (SymPy's invariant
-        # c.func(*c.args) == c) when every argument is its own doit
+    if doit is Basic.doit or doit is AssocOp.doit:
+        # c.func(*[a.doit() for a in c.args]) (evaluate=True for Add, Mul):
+        # c again when every argument is its own doit and c is evaluated
         return all(_stable(a) if getattr(a, "is_Matrix", False) else
-                   isinstance(a, Basic) and _scalar_stable(a) for a in c.args)
+                   isinstance(a, Basic) and _scalar_stable(a) for a in c.args) and \
+            c.func(*c.args) == c
     if type(c) is _differentials()[1]:
         # ScalarDifferential.doit of a symbol: ScalarDifferential(symbol)
         return type(c.args[0]).doit is Atom.doit and isinstance(c.args[0], Symbol)
@@ -232,7 +234,8 @@ def _stable(m):
     t = type(m)
     if t is MatrixSymbol:
         # Basic.doit rebuilds it from its name and its (atomic) dimensions
-        return _stable_dimension(m.args[1]) and _stable_dimension(m.args[2])
+        return t.doit is Basic.doit and _stable_dimension(m.args[1]) and \
+            _stable_dimension(m.args[2])
     if t is Transpose:
         # Transpose.doit: arg.doit()._eval_transpose(), MatrixExpr's: Transpose(arg)
         a = m.args[0]

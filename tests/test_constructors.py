@@ -15,7 +15,7 @@ import random
 import pytest
 from sympy import (HadamardProduct, Identity, ImmutableMatrix, Inverse,
                    KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix,
-                   Rational, S, Symbol, Trace, Transpose, ZeroMatrix, srepr)
+                   Mul, Rational, S, Symbol, Trace, Transpose, ZeroMatrix, exp, srepr)
 from sympy import transpose as sympy_transpose
 from sympy.combinatorics import Permutation
 from sympy.matrices.expressions.permutation import PermutationMatrix
@@ -66,7 +66,9 @@ def leaf(rng, r, c):
 
 
 SCALARS = [S.One, S.Zero, S.NegativeOne, S(2), Rational(1, 2), Rational(-3, 4),
-           x, n, 2 * x, Trace(MatrixSymbol("X22", 2, 2)), S(1.0)]
+           x, n, 2 * x, Trace(MatrixSymbol("X22", 2, 2)), S(1.0), exp(x), x ** 2 + 1,
+           Differential(x), 2 * x * Differential(x), Mul(2, 3, evaluate=False),
+           Trace(MatrixSymbol("X22", 2, 2).T)]
 
 
 def factors(rng):
