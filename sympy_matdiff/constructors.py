@@ -8,8 +8,11 @@ exceptions.  SymPy canonicalises each new product by a loop over eleven rules
 (``matadd.rules``), and transposes a product by building the reversed product
 and calling ``doit()`` on it, deep.  Most products the engine builds are
 already canonical: here they are checked against each rule's own condition
-and built directly (``Basic.__new__``, as the rules do); anything a rule could
-change, and anything not recognised, goes to SymPy.
+and built directly (``Basic.__new__``, as the rules do).  Where a rule only
+rebuilds the product (flattening, dropping identities, gathering the scalars
+in front), the loop is followed step by step; where one would distribute,
+zero, merge neighbours or explicit matrices, and for anything not
+recognised, the call goes to SymPy.
 
 >>> from sympy import MatMul, MatrixSymbol, Symbol, srepr, transpose as sympy_transpose
 >>> from sympy_matdiff.constructors import matadd, matmul, transpose
@@ -27,8 +30,8 @@ A
 
 The fast paths depend on SymPy internals (the rules, ``MatMul.__new__``,
 ``MatAdd.__new__``, ``MatrixExpr``'s transpose and inverse, ...).  They are
-taken only when the syntax trees of those functions (docstrings and comments
-left out) are those of a SymPy they were checked against
+taken only when the source of those functions (docstrings, comment lines and
+blank lines left out) is that of a SymPy they were checked against
 (:data:`KNOWN_INTERNALS`, one fingerprint per SymPy release, computed by
 :func:`internals_fingerprint`); on any other SymPy every call goes to SymPy,
 with the same results, only slower (:func:`fast_paths` says which).
@@ -175,7 +178,7 @@ def fast_paths():
     if "on" not in _state:
         try:
             _state["on"] = internals_fingerprint() in KNOWN_INTERNALS
-        except (OSError, IndexError, ValueError):     # no source to read
+        except Exception:       # no source to read, a function gone: SymPy's
             _state["on"] = False
     return _state["on"]
 

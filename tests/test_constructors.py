@@ -244,3 +244,19 @@ def test_shape_errors_like_sympy():
         matadd(A, B.T)
     with pytest.raises(TypeError):
         matadd(A, x)
+
+
+def test_unknown_sympy_internals_turn_the_fast_paths_off(monkeypatch):
+    # a SymPy whose internals moved or changed: every call goes to SymPy
+    def moved():
+        raise AttributeError("newmul")
+    monkeypatch.setattr(constructors, "_internals", moved)
+    monkeypatch.setattr(constructors, "_state", {})
+    assert constructors.fast_paths() is False
+    monkeypatch.undo()
+    # internals unlike any checked (a new release)
+    monkeypatch.setattr(constructors, "_state", {})
+    monkeypatch.setattr(constructors, "KNOWN_INTERNALS", set())
+    assert constructors.fast_paths() is False
+    X, A = MatrixSymbol("X", n, n), MatrixSymbol("A", n, 2)
+    assert srepr(matmul(2, X, A)) == srepr(MatMul(2, X, A, evaluate=True))
