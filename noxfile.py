@@ -21,9 +21,11 @@ nox.options.reuse_existing_virtualenvs = True
 
 MASTER_WHEEL = "../shared/wheels/sympy-1.15.0.dev0-py3-none-any.whl"
 
-# the SymPy integration, the corpus and the doctests
+# the SymPy integration, the corpus, the constructors (their fast paths read
+# SymPy internals) and the doctests
 INTEGRATION = ["tests/test_hooks.py", "tests/test_sympy_diff.py",
                "tests/test_sympy_suites.py", "tests/test_corpus.py",
+               "tests/test_constructors.py",
                "tests/test_codegen_functions.py",
                "sympy_matdiff", "docs", "README.md"]
 EVERYTHING = ["-m", "slow or not slow"]     # the long checks too
