@@ -385,8 +385,14 @@ def d(expr, *wrt):
     >>> d(Trace(X*Y), Y)
     Trace(X*dY)
     """
+    return d_prepared(prepare(expr), *wrt)
+
+
+def d_prepared(expr, *wrt):
+    """:func:`d` of an expression that :func:`prepare` has already written as
+    the rules expect it (so that :func:`~sympy_matdiff.derivative`, which
+    prepares its input, does not check and rewrite it a second time)."""
     from .canonical import canonical
-    expr = prepare(expr)
     variables = [_check_variable(v) for v in wrt] if wrt else variables_of(expr)
     return canonical(Context(variables).d(expr), expr)
 

@@ -37,7 +37,7 @@ from . import domains
 from .canonical import (expand_terms, fold_transposes, has_differential,
                         trace_form)
 from .differentials import (Differential, ScalarDifferential, _check_variable,
-                            d, prepare, zero_like)
+                            d, d_prepared, prepare, zero_like)
 from .errors import IdentificationError, guard_depth
 from .layouts import check_layout, from_numerator
 from .textbook import collect, textbook_form
@@ -291,8 +291,11 @@ def derivative(expr, wrt, layout="numerator"):
     if isinstance(wrt, (tuple, list)):
         return tuple(derivative(expr, w, layout) for w in wrt)
     X = _check_variable(wrt)
-    expr = domains.as_matrix_expression(prepare(expr))
-    G = numerator_derivative(expr, X, domains.repair(d(expr, X)))
+    prepared = prepare(expr)
+    expr = domains.as_matrix_expression(prepared)
+    # prepared once; a Piecewise rewritten as a sum is prepared again by d()
+    D = d_prepared(expr, X) if expr is prepared else d(expr, X)
+    G = numerator_derivative(expr, X, domains.repair(D))
     return domains.finish(from_numerator(G, expr, X, layout))
 
 
@@ -351,7 +354,7 @@ def hessian(expr, wrt):
             f"hessian: {expr} is not scalar-valued; take the Hessian of each "
             "entry or the derivative of the gradient instead.")
     dX = Differential(X) if X.is_Matrix else ScalarDifferential(X)
-    D2 = d(domains.repair(d(expr, X)), X)
+    D2 = d(domains.repair(d_prepared(expr, X)), X)
     if not X.is_Matrix:
         return _tidy(D2.xreplace({dX: S.One}))
     p, q = X.shape
