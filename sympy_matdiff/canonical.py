@@ -145,7 +145,19 @@ def trace_form(m, record=None):
     differential.  In a second-order term (two differentials) the last one
     is taken out and the other stays in G.  Cyclic permutation, ``tr(A^T) = tr(A)`` and
     ``tr(P (A o N)) = tr((P o A^T) N)`` bring the differential to the right.
+    ``record`` (see :func:`_trace_of`) receives the moves.
     """
+    if record is None:
+        return _trace_form_of(m)
+    return _trace_form(m, record)
+
+
+@cacheit    # canonical() asks it of each term (the merge key), identification again
+def _trace_form_of(m):
+    return _trace_form(m, None)
+
+
+def _trace_form(m, record):
     if isinstance(m, ScalarDifferential):
         return m, S.One
     if isinstance(m, Trace):
@@ -264,15 +276,13 @@ def _diagonal_row(P, n):
 
 # --- choosing the written form ---------------------------------------------
 
-def _transposed_differentials(m):
-    return sum(1 for t in m.atoms(Transpose) if isinstance(t.arg, DIFFERENTIALS))
-
-
 def cost(m):
     """Untransposed differentials first, then fewer transposes, then length
     (and the text): printed only to break a tie, as SymPy's printing of a
     product is slow (it negates the product to see its sign)."""
-    return (_transposed_differentials(m), len(m.atoms(Transpose)), Printed(m))
+    transposes = transposes_in(m)
+    return (sum(1 for t in transposes if isinstance(t.arg, DIFFERENTIALS)),
+            len(transposes), Printed(m))
 
 
 @cacheit     # a function of e alone, asked of the same parts again and again
@@ -283,10 +293,15 @@ def fold_transposes(e):
     former.
     """
     def fold(s):
+        if len(transposes_in(s)) < 2:
+            return s
         flipped = MatAdd(*[transpose(t) for t in s.args], evaluate=True)
         if len(transposes_in(flipped)) + 1 < len(transposes_in(s)):
             return Transpose(flipped)
         return s
+    # a fold saves at least two transposes: with fewer in e, none applies
+    if len(transposes_in(e)) < 2:
+        return e
     return e.replace(lambda s: isinstance(s, MatAdd) and not has_differential(s),
                      fold)
 

@@ -70,11 +70,12 @@ class Printed:
             self._key = (len(text), text)
         return self._key
 
+    # equal expressions print alike: no printing to compare a form with itself
     def __lt__(self, other):
-        return self.key() < other.key()
+        return self.expr != other.expr and self.key() < other.key()
 
     def __eq__(self, other):
-        return self.key() == other.key()
+        return self.expr == other.expr or self.key() == other.key()
 
 
 @lru_cache(maxsize=4096)
