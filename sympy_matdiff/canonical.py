@@ -26,16 +26,17 @@ is why :func:`trace_form` is public.
 from itertools import product as cartesian
 
 from sympy import (Add, Basic, HadamardPower, HadamardProduct, Identity,
-                   KroneckerProduct, MatAdd, MatMul, MatPow, Mul, OneMatrix,
-                   Pow, S, Trace, Transpose, ZeroMatrix, default_sort_key,
-                   preorder_traversal, transpose)
+                   KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
+                   OneMatrix, Pow, S, Trace, Transpose, ZeroMatrix,
+                   default_sort_key, preorder_traversal, transpose)
 from sympy.core.cache import cacheit
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import facts
 from .cost import Printed
-from .differentials import DIFFERENTIALS, ScalarDifferential, zero_like
+from .differentials import (DIFFERENTIALS, Differential, ScalarDifferential,
+                            zero_like)
 
 
 def has_differential(e):
@@ -316,10 +317,26 @@ def transposes_in(e):
     return found | {e} if isinstance(e, Transpose) else found
 
 
+def _beats_its_transpose(m):
+    """Is ``m`` cheaper than every way of writing its transpose?
+
+    So where m has no transposed differential and ``dX`` (X a symbol) is a
+    factor of its product: the transposed product has the factor ``dX^T``
+    (in every folded form too), and :func:`cost` puts a form without one
+    first.  Spares building transposes that cannot win.
+    """
+    M = m.arg if isinstance(m, Trace) else m
+    factors = M.args if isinstance(M, MatMul) else (M,)
+    return any(isinstance(f, Differential) and isinstance(f.arg, MatrixSymbol)
+               for f in factors) and cost(m)[0] == 0
+
+
 def candidates(m):
     """Equal ways to write a monomial, each with the fact that gives it."""
     out = [(m, None)]
-    if isinstance(m, Trace):
+    if _beats_its_transpose(m):
+        pass
+    elif isinstance(m, Trace):
         out.append((Trace(transpose(m.arg)), facts.TRACE_TRANSPOSE))
     elif _is_matrix(m) and m.shape == (1, 1):
         out.append((transpose(m), facts.TRANSPOSE_SCALAR))
