@@ -39,8 +39,16 @@ from .differentials import (DIFFERENTIALS, Differential, ScalarDifferential,
                             zero_like)
 
 
+@cacheit
 def has_differential(e):
-    return getattr(e, "has", None) is not None and e.has(*DIFFERENTIALS)
+    """Does ``e`` hold a differential?  From the (cached) answers for its
+    parts: expand_terms and the trace moves ask it of every part, and a
+    fresh ``has()`` walk for each was quadratic in the depth."""
+    if isinstance(e, DIFFERENTIALS):
+        return True
+    if not isinstance(e, Basic):
+        return getattr(e, "has", None) is not None and e.has(*DIFFERENTIALS)
+    return any(has_differential(a) for a in e.args)
 
 
 def _is_matrix(e):
