@@ -19,7 +19,7 @@ Trace(X**(-1)*dX)
 from sympy import (Basic, Expr, Function, HadamardProduct, ImmutableMatrix,
                    KroneckerProduct,
                    MatAdd, MatMul, MatrixBase, MatrixSymbol, Pow, S, Symbol, Trace,
-                   sympify)
+                   preorder_traversal, sympify)
 from sympy import Adjoint, conjugate
 from sympy.matrices.expressions import MatrixExpr
 from sympy.core.cache import cacheit
@@ -234,9 +234,22 @@ def scalarize(expr):
                 a = Trace(a)
             args.append(a)
         return e.func(*args)
-    if not isinstance(expr, Basic):
+    if not isinstance(expr, Basic) or not any(bad(e) for e in nodes(expr)):
         return expr
     return expr.replace(bad, fix)
+
+
+@cacheit
+def nodes(expr):
+    """The distinct subexpressions of ``expr``, in the order of a preorder
+    walk: one walk tells :func:`prepare`'s checks and rewrites which kinds of
+    node occur, so that a rewrite with nothing to rewrite is not walked."""
+    return tuple(dict.fromkeys(preorder_traversal(expr)))
+
+
+def _of_type(expr, *types):
+    """``expr.atoms(*types)`` (the same set, built in the same order)."""
+    return {e for e in nodes(expr) if isinstance(e, types)}
 
 
 def check_input(expr):
@@ -279,24 +292,24 @@ def _checked(expr):
                 f"{s} is declared complex; the differential rules hold for real "
                 "matrices and scalars only. Declare it real (Symbol(..., "
                 "real=True)) or split it into real and imaginary parts.")
-    if expr.atoms(Adjoint, conjugate):
+    if _of_type(expr, Adjoint, conjugate):
         raise NotRealError(
             f"{expr} takes a conjugate or a conjugate transpose; the "
             "differential rules hold for real matrices, where conjugate(X) is "
             "X and X.adjoint() is X.T: write those instead.")
-    if expr.has(S.ImaginaryUnit):
+    if S.ImaginaryUnit in nodes(expr):
         raise NotRealError(
             f"{expr} has the imaginary unit I; the differential rules hold for "
             "real matrices and scalars only. Split complex quantities into "
             "real and imaginary parts.")
-    for m in expr.atoms(MatrixSymbol):
+    for m in _of_type(expr, MatrixSymbol):
         for n in m.shape:
             if n.is_integer is False or n.is_negative:
                 raise DimensionError(
                     f"the matrix symbol {m} has the dimension {n}; dimensions "
                     "must be nonnegative integers (numbers, or symbols declared "
                     "integer=True, positive=True).")
-    for node in expr.atoms(MatMul, MatAdd, HadamardProduct):
+    for node in _of_type(expr, MatMul, MatAdd, HadamardProduct):
         _check_shapes(node)
     return expr
 
@@ -342,15 +355,22 @@ def prepare(expr):
     (exp(Trace(x.T*x)), sigma(x))
     """
     from .expressions import Elementwise
-    from .functions import recognise
+    from .functions import RECOGNISED, recognise
     expr = check_input(expr)    # a string: refused
     if not isinstance(expr, Basic):
         expr = check_input(sympify(expr))
     if isinstance(expr, MatrixBase):
         return ImmutableMatrix(expr)
-    return recognise(scalarize(expr).replace(
-        lambda e: type(e) is ElementwiseApplyFunction,
-        lambda e: Elementwise(*e.args)).replace(_outer_kronecker, _as_outer))
+    expr = scalarize(expr)
+    # each rewrite only where a node of its kind occurs
+    if any(type(e) is ElementwiseApplyFunction for e in nodes(expr)):
+        expr = expr.replace(lambda e: type(e) is ElementwiseApplyFunction,
+                            lambda e: Elementwise(*e.args))
+    if any(_outer_kronecker(e) for e in nodes(expr)):
+        expr = expr.replace(_outer_kronecker, _as_outer)
+    if _of_type(expr, *RECOGNISED):
+        expr = recognise(expr)
+    return expr
 
 
 def _outer_kronecker(e):

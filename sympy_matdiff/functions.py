@@ -36,6 +36,7 @@ softmax(z).T
 from sympy import (Add, Basic, Expr, Function, Heaviside, Lambda, MatrixBase,
                    Max, Mul, OneMatrix, Pow, S, Trace, exp, log, sympify)
 from sympy.matrices.expressions import Inverse, MatMul, MatPow, MatrixExpr
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.pretty.stringpict import prettyForm
 
 from .expressions import Elementwise
@@ -437,11 +438,17 @@ def _ones_sum_of_exp(s):
     return None
 
 
+# every definition recognise() reads has one of these (an element-wise
+# function's own is rewritten too): an expression without leaves it as it is
+RECOGNISED = (exp, sigmoid, ElementwiseApplyFunction)
+
+
 def recognise(expr):
     """``expr`` with the definitions of the named functions written as names.
 
     In element-wise ``Lambda`` bodies too, so that ``(u -> 1/(1 +
-    exp(-u))).(X*w)`` is ``sigmoid(X*w)``.
+    exp(-u))).(X*w)`` is ``sigmoid(X*w)``.  Only an expression with a node of
+    a class in :data:`RECOGNISED` changes.
 
     >>> from sympy import Lambda, MatrixSymbol, OneMatrix, Symbol, exp, log
     >>> from sympy_matdiff.functions import recognise
