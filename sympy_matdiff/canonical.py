@@ -330,13 +330,15 @@ def _beats_its_transpose(m):
 
     So where m has no transposed differential and ``dX`` (X a symbol) is a
     factor of its product: the transposed product has the factor ``dX^T``
-    (in every folded form too), and :func:`cost` puts a form without one
+    (in every folded form too; checked to stay a transpose, which a
+    symmetric X could drop), and :func:`cost` puts a form without one
     first.  Spares building transposes that cannot win.
     """
     M = m.arg if isinstance(m, Trace) else m
     factors = M.args if isinstance(M, MatMul) else (M,)
     return any(isinstance(f, Differential) and isinstance(f.arg, MatrixSymbol)
-               for f in factors) and cost(m)[0] == 0
+               and isinstance(transpose(f), Transpose) for f in factors) and \
+        cost(m)[0] == 0
 
 
 def candidates(m):
