@@ -28,12 +28,13 @@ from itertools import product as cartesian
 from sympy import (Add, Basic, HadamardPower, HadamardProduct, Identity,
                    KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
                    OneMatrix, Pow, S, Trace, Transpose, ZeroMatrix,
-                   default_sort_key, preorder_traversal, transpose)
+                   default_sort_key, preorder_traversal)
 from sympy.core.cache import cacheit
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import facts
+from .constructors import matadd, matmul, transpose
 from .cost import Printed
 from .differentials import (DIFFERENTIALS, Differential, ScalarDifferential,
                             zero_like)
@@ -66,12 +67,12 @@ def _split_matrix_coeff(m):
 
 
 def _mat(factors):
-    return factors[0] if len(factors) == 1 else MatMul(*factors, evaluate=True)
+    return factors[0] if len(factors) == 1 else matmul(*factors)
 
 
 def _build(node, pieces):
     if isinstance(node, MatMul):
-        return MatMul(*pieces, evaluate=True)
+        return matmul(*pieces)
     if isinstance(node, Mul):
         return Mul(*pieces)
     if isinstance(node, HadamardProduct):
@@ -188,7 +189,7 @@ def _trace_form(m, record):
 
 
 def _scale(c, G):
-    return MatMul(c, G, evaluate=True) if _is_matrix(G) else c * G
+    return matmul(c, G) if _is_matrix(G) else c * G
 
 
 def _times(*factors):
@@ -304,7 +305,7 @@ def fold_transposes(e):
     def fold(s):
         if len(transposes_in(s)) < 2:
             return s
-        flipped = MatAdd(*[transpose(t) for t in s.args], evaluate=True)
+        flipped = matadd(*[transpose(t) for t in s.args])
         if len(transposes_in(flipped)) + 1 < len(transposes_in(s)):
             return Transpose(flipped)
         return s

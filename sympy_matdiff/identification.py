@@ -29,13 +29,14 @@ S**(-1)
 from sympy import (Add, Dummy, FunctionMatrix, HadamardProduct, Identity,
                    ImmutableMatrix, KroneckerDelta, KroneckerProduct, Lambda,
                    MatMul, Mul, OneMatrix, Pow, S, Symbol, Trace,
-                   Transpose, ZeroMatrix, transpose)
+                   Transpose, ZeroMatrix)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import domains
 from .canonical import (expand_terms, fold_transposes, has_differential,
                         trace_form)
+from .constructors import matmul, transpose
 from .differentials import (Differential, ScalarDifferential, _check_variable,
                             d, d_prepared, prepare, zero_like)
 from .errors import IdentificationError, guard_depth
@@ -90,7 +91,7 @@ def commute_kroneckers(e):
                 if tuple(k.args) == (A.cols, B.cols):
                     args[i:i + 2] = [CommutationMatrix(A.rows, B.rows),
                                      KroneckerProduct(B, A)]
-                    return MatMul(*args, evaluate=True)
+                    return matmul(*args)
         return mm
     return e.replace(lambda x: isinstance(x, MatMul), move)
 
@@ -99,7 +100,7 @@ def _matmul(*factors):
     factors = [f for f in factors if f is not None]
     if not factors:
         return None
-    return factors[0] if len(factors) == 1 else MatMul(*factors, evaluate=True)
+    return factors[0] if len(factors) == 1 else matmul(*factors)
 
 
 def _entry_of(e, D):
@@ -180,7 +181,7 @@ def vec_jacobian(m, D):
 
 
 def _scale(c, J):
-    return J if c == 1 else MatMul(c, J, evaluate=True)
+    return J if c == 1 else matmul(c, J)
 
 
 def _kronecker_jacobian(m, D):
@@ -228,11 +229,11 @@ def numerator_derivative(expr, X, D, record=None):
         for c, m in _terms(D):
             G = m.xreplace({dt: S.One}).replace(   # drop the 1 left in products
                 lambda e: isinstance(e, MatMul),
-                lambda e: MatMul(*e.args, evaluate=True))
+                lambda e: matmul(*e.args))
             if has_differential(G):
                 raise IdentificationError(f"{D} is not linear in d{X}.")
             Gs.append(c * G if not getattr(G, "is_Matrix", False)
-                      else MatMul(c, G, evaluate=True))
+                      else matmul(c, G))
         if not Gs:
             return _zero(expr, X)
         if getattr(Gs[0], "is_Matrix", False):
@@ -251,7 +252,7 @@ def numerator_derivative(expr, X, D, record=None):
             else:   # through vec: m = vec(G^T)^T vec(dX)
                 J = vec_jacobian(m, dX)
                 G = transpose(Unvec(transpose(J), *X.shape))
-            Gs.append(G if c == 1 else MatMul(c, G, evaluate=True))
+            Gs.append(G if c == 1 else matmul(c, G))
         return _tidy(collect(Gs) or _zero(expr, X), record)    # terms may cancel
     Js = [_scale(c, vec_jacobian(m, dX)) for c, m in _terms(D)]
     return _tidy(collect(Js) or _zero(expr, X), record)
@@ -385,8 +386,8 @@ def hessian(expr, wrt):
     if MT == M:
         return _tidy(M)
     half = S.Half
-    return _tidy(collect([MatMul(half, M, evaluate=True),
-                          MatMul(half, MT, evaluate=True)])
+    return _tidy(collect([matmul(half, M),
+                          matmul(half, MT)])
                  or ZeroMatrix(p * q, p * q))
 
 
