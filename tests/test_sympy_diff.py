@@ -458,3 +458,14 @@ def test_norm_gradient_lambdifies_right():
     want = (xv - av) / numpy.linalg.norm(xv - av)
     assert numpy.allclose(numpy.asarray(g(xv, av), dtype=float).reshape(3, 1), want)
     assert f.has(x)
+
+
+def test_a_scalar_times_a_sum_of_kronecker_forms_stays_an_array_expression():
+    # the engine writes d(det(X) X^-1)/dX as det(X)*(vec vecᵀ - K(X^-T ⊗ X^-1)):
+    # each term of the sum, times det(X), is one term of SymPy's array
+    # expression, not an opaque JacobianArray
+    from sympy import MatrixSymbol, det, diff
+    Y = MatrixSymbol("Y", 3, 3)
+    R = diff(det(Y) * Y**-1, Y)
+    assert isinstance(R, ArrayAdd), type(R)
+    _agrees(R, det(Y) * Y**-1, Y)
